@@ -1,0 +1,45 @@
+"""Model wrappers: pure Python, never Ray. Each loads from a local path and exposes list-in / list-out methods.
+
+Importing this package is cheap; torch, faster-whisper and ultralytics load only when a factory is called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from models.types import DefectDetector, Detection, Embedder, Segment, Transcriber, Transcript
+
+if TYPE_CHECKING:
+    from models.detector import DetectorConfig
+    from models.embedder import EmbedderConfig
+    from models.whisper import WhisperConfig
+
+__all__ = [
+    "DefectDetector",
+    "Detection",
+    "Embedder",
+    "Segment",
+    "Transcriber",
+    "Transcript",
+    "load_detector",
+    "load_embedder",
+    "load_transcriber",
+]
+
+
+def load_transcriber(config: "WhisperConfig") -> Transcriber:
+    from models.whisper import WhisperTranscriber
+
+    return WhisperTranscriber(config)
+
+
+def load_embedder(config: "EmbedderConfig") -> Embedder:
+    from models.embedder import build_embedder
+
+    return build_embedder(config)
+
+
+def load_detector(config: "DetectorConfig") -> DefectDetector:
+    from models.detector import YoloDefectDetector
+
+    return YoloDefectDetector(config)
