@@ -1,0 +1,41 @@
+"""The app builder: `serving.app:build_app` turns AppArgs into the bound Serve application (YAML `import_path`)."""
+
+from __future__ import annotations
+
+from ray.serve import Application
+
+from serving.config import AppArgs
+from serving.deployments import CatalogSearch, DefectDetector, Dialogue, Embedder, Transcriber
+from serving.ingress import Ingress
+
+
+def _options(args: AppArgs, name: str) -> dict:
+    opts = args.options_for(name)
+    return {
+        "num_replicas": opts.num_replicas,
+        "max_ongoing_requests": opts.max_ongoing_requests,
+        "ray_actor_options": {"num_cpus": opts.num_cpus, "num_gpus": opts.num_gpus},
+    }
+
+
+def _batching(args: AppArgs, name: str) -> dict:
+    opts = args.options_for(name)
+    return {"max_batch_size": opts.max_batch_size, "batch_wait_timeout_s": opts.batch_wait_timeout_s}
+
+
+def build_app(args: AppArgs) -> Application:
+    """Ingress → Transcriber, DefectDetector, CatalogSearch (→ Embedder) and Dialogue."""
+    embedder = Embedder.options(**_options(args, "Embedder")).bind(
+        args.embedder, args.limits, **_batching(args, "Embedder")
+    )
+    return Ingress.options(**_options(args, "Ingress")).bind(
+        transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(args.transcriber, args.limits),
+        detector=DefectDetector.options(**_options(args, "DefectDetector")).bind(
+            args.detector, args.limits, **_batching(args, "DefectDetector")
+        ),
+        embedder=embedder,
+        catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(embedder, args.catalog, args.limits),
+        dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue),
+        limits=args.limits,
+        min_product_score=args.catalog.min_score,
+    )

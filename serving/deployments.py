@@ -1,0 +1,206 @@
+"""The model and domain deployments: thin shells that build a wrapper in __init__ and call one method.
+
+Media is decoded here, in the replica that uses it, so bytes (not pixels) cross the network and decoding scales
+with the model's replicas. Blocking work runs in a thread so a replica's event loop keeps filling the next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from serving.config import CatalogSettings, DialogueSettings, Limits
+
+logger = logging.getLogger("kefu.serving")
+
+
+class _Ready:
+    """Answers the ingress' readiness probe; reaching the method at all means the constructor finished."""
+
+    def ready(self) -> bool:
+        return True
+
+
+@serve.deployment
+class Transcriber(_Ready):
+    """Voice note bytes → Transcript (faster-whisper)."""
+
+    def __init__(self, config: Any, limits: Limits):
+        from models import load_transcriber
+
+        self.model = load_transcriber(config)
+        self.limits = limits
+
+    def transcribe(self, audio: bytes, language: str | None = None, prompt: str | None = None):
+        from models.media import decode_audio
+
+        waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
+        return self.model.transcribe([waveform], language=language, prompt=prompt)[0]
+
+
+@serve.deployment
+class DefectDetector(_Ready):
+    """Photo bytes → list of Detection (ultralytics YOLO), batched across requests."""
+
+    def __init__(self, config: Any, limits: Limits, max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
+        from models import load_detector
+
+        self.model = load_detector(config)
+        self.limits = limits
+        self._detect_batch.set_max_batch_size(max_batch_size)
+        self._detect_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+
+    def labels(self) -> list[str]:
+        return list(self.model.labels)
+
+    async def detect(self, image: bytes):
+        from models.media import decode_image
+
+        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
+        return await self._detect_batch(picture)
+
+    @serve.batch
+    async def _detect_batch(self, pictures: list) -> list:
+        return await asyncio.to_thread(self.model.detect, pictures)
+
+
+@serve.deployment
+class Embedder(_Ready):
+    """Photo bytes, decoded frames or texts → L2-normalised vectors, batched across requests."""
+
+    def __init__(self, config: Any, limits: Limits, max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
+        from models import load_embedder
+
+        self.model = load_embedder(config)
+        self.limits = limits
+        self._embed_batch.set_max_batch_size(max_batch_size)
+        self._embed_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+
+    def info(self) -> dict:
+        return {"name": self.model.name, "dim": self.model.dim, "supports_text": self.model.supports_text}
+
+    async def embed_images(self, images: list[bytes]) -> np.ndarray:
+        from models.media import decode_image
+
+        pictures = await asyncio.to_thread(
+            lambda: [decode_image(data, max_pixels=self.limits.max_image_pixels) for data in images]
+        )
+        return await self.embed_pictures(pictures)
+
+    async def embed_pictures(self, pictures: list) -> np.ndarray:
+        if not pictures:
+            return np.zeros((0, self.model.dim), dtype=np.float32)
+        rows = await asyncio.gather(*(self._embed_batch(p) for p in pictures))
+        return np.stack(rows)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self.model.embed_texts(texts)
+
+    @serve.batch
+    async def _embed_batch(self, pictures: list) -> list[np.ndarray]:
+        return list(await asyncio.to_thread(self.model.embed_images, pictures))
+
+
+@serve.deployment
+class CatalogSearch(_Ready):
+    """Photos, a video or a text → catalog matches, through the Embedder and the FAISS catalog index."""
+
+    def __init__(self, embedder: DeploymentHandle, settings: CatalogSettings, limits: Limits):
+        from catalog_index.index import CatalogIndex
+
+        self.embedder = embedder
+        self.settings = settings
+        self.limits = limits
+        self.index = CatalogIndex.load(settings.index_dir)
+        self._checked = False
+
+    async def _vectors(self, call) -> np.ndarray:
+        if not self._checked:
+            # The embedder's weights must be the ones the index was built with, or every score is noise.
+            info = await self.embedder.info.remote()
+            if info["name"] != self.index.embedder_name or info["dim"] != self.index.dim:
+                from catalog_index.errors import IndexMismatch
+
+                raise IndexMismatch(
+                    f"index {self.settings.index_dir} was built with {self.index.embedder_name} (dim {self.index.dim}) "
+                    f"but the embedder serves {info['name']} (dim {info['dim']}); rebuild it with python -m catalog_index build"
+                )
+            self._checked = True
+        return await call
+
+    async def search_images(self, images: list[bytes], top_k: int | None = None) -> list[dict]:
+        """One ranking for all photos of one message: a SKU's score is its best over the photos."""
+        top_k = top_k or self.settings.top_k
+        vectors = await self._vectors(self.embedder.embed_images.remote(images))
+        best: dict[str, Any] = {}
+        for matches in self.index.search(vectors, top_k):
+            for match in matches:
+                if match.sku not in best or match.score > best[match.sku].score:
+                    best[match.sku] = match
+        ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)[:top_k]
+        return [m.to_dict() for m in ranked]
+
+    async def search_video(self, video: bytes, top_k: int | None = None) -> list[dict]:
+        from catalog_index.video import dedupe_frames, vote
+        from models.media import decode_video_frames
+
+        top_k = top_k or self.settings.top_k
+        frames = await asyncio.to_thread(
+            decode_video_frames, video, max_frames=self.limits.max_video_frames, max_seconds=self.limits.max_video_seconds
+        )
+        # Frames cross to the Embedder pickled: send them at model size, not at 1080p.
+        pictures = [picture.copy() for _, picture in frames]
+        for picture in pictures:
+            picture.thumbnail((448, 448))
+        vectors = await self._vectors(self.embedder.embed_pictures.remote(pictures))
+        keep = dedupe_frames(vectors)
+        per_frame = self.index.search(vectors[keep], top_k)
+        voted = vote([(frames[i][0], matches) for i, matches in zip(keep, per_frame)], top_k)
+        return [m.to_dict() for m in voted]
+
+    async def search_text(self, text: str, top_k: int | None = None) -> list[dict]:
+        top_k = top_k or self.settings.top_k
+        return [m.to_dict() for m in self.index.search_text(text, top_k)]
+
+    def min_score(self) -> float:
+        return self.settings.min_score
+
+
+@serve.deployment
+class Dialogue(_Ready):
+    """Understanding, order lookup, policy decision and reply for one conversation turn (aftersales/)."""
+
+    def __init__(self, settings: DialogueSettings):
+        from pathlib import Path
+
+        from aftersales.dialogue import DialogueService
+        from aftersales.policy import PolicyEngine
+        from aftersales.replies import ReplyWriter
+        from aftersales.seed import seed_demo
+        from aftersales.store import Store
+        from aftersales.understanding import KeywordUnderstanding
+
+        store = Store(settings.store_url)
+        if settings.seed_demo:
+            seed_demo(store, Path(settings.demo_catalog))
+        self.service = DialogueService(
+            store=store,
+            policy=PolicyEngine.from_dir(Path(settings.policies_dir)),
+            understanding=KeywordUnderstanding(),
+            replies=ReplyWriter(),
+        )
+
+    def handle(self, turn: dict) -> dict:
+        from aftersales.dialogue import TurnInput
+
+        return self.service.handle(TurnInput.from_dict(turn)).to_dict()
+
+
+def transcript_dict(transcript: Any) -> dict:
+    return asdict(transcript)

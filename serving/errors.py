@@ -1,0 +1,118 @@
+"""The one error envelope: maps domain exceptions (and Ray's wrappers of them) to HTTP codes and JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from ray.exceptions import RayError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aftersales import errors as aftersales_errors
+from catalog_index import errors as catalog_errors
+from models import errors as model_errors
+
+logger = logging.getLogger("kefu.serving")
+
+
+class ErrorBody(BaseModel):
+    message: str
+    type: str
+    code: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every non-2xx answer of kefu has this shape."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """An error the ingress raises itself (bad form fields, limits)."""
+
+    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status, self.message, self.code, self.type = status, message, code, type_
+
+
+# Most specific first: the first class an exception is an instance of decides its status.
+_STATUS: list[tuple[type[BaseException], int, str]] = [
+    (model_errors.MediaTooLarge, 413, "invalid_request_error"),
+    (model_errors.UnsupportedMedia, 415, "invalid_request_error"),
+    (model_errors.MediaError, 400, "invalid_request_error"),
+    (model_errors.UnsupportedOperation, 400, "invalid_request_error"),
+    (catalog_errors.IndexMismatch, 503, "service_unavailable"),
+    (catalog_errors.IndexNotFound, 503, "service_unavailable"),
+    (catalog_errors.CatalogError, 400, "invalid_request_error"),
+    (aftersales_errors.NotFound, 404, "not_found_error"),
+]
+
+ERROR_RESPONSES = {
+    status: {"model": ErrorResponse}
+    for status in (400, 404, 413, 415, 422, 503, 504)
+}
+
+
+def envelope(status: int, message: str, type_: str, code: str | None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"message": message, "type": type_, "code": code}})
+
+
+def unwrap(exc: BaseException) -> BaseException:
+    """Ray re-raises a replica's exception as RayTaskError(Original); the original is its `cause`."""
+    cause = getattr(exc, "cause", None)
+    while isinstance(cause, BaseException):
+        exc, cause = cause, getattr(cause, "cause", None)
+    return exc
+
+
+def to_response(exc: BaseException) -> JSONResponse:
+    exc = unwrap(exc)
+    if isinstance(exc, ApiError):
+        return envelope(exc.status, exc.message, exc.type, exc.code)
+    for cls, status, type_ in _STATUS:
+        if isinstance(exc, cls):
+            code = getattr(exc, "code", None) or cls.__name__
+            return envelope(status, str(exc), type_, code)
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return envelope(504, "a model deployment did not answer in time", "timeout_error", "deployment_timeout")
+    if type(exc).__name__ in {"BackPressureError", "DeploymentUnavailableError"}:
+        return envelope(503, "kefu is overloaded; retry shortly", "service_unavailable", "backpressure")
+    logger.exception("unhandled error", exc_info=exc)
+    return envelope(500, "internal error", "internal_error", None)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{loc or 'body'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    """Route every failure of `app` through the envelope."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return envelope(422, _validation_message(exc), "invalid_request_error", "validation_error")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return envelope(exc.status_code, str(exc.detail), "invalid_request_error", f"http_{exc.status_code}")
+
+    async def _domain(_: Request, exc: Exception) -> JSONResponse:
+        return to_response(exc)
+
+    # Registered per base class (not for Exception) so Starlette answers them in its ExceptionMiddleware and does
+    # not re-raise them as server errors; Ray's RayTaskError(Original) is found through its MRO.
+    for cls in (ApiError, model_errors.ModelError, catalog_errors.CatalogError, aftersales_errors.AftersalesError,
+                RayError, asyncio.TimeoutError, TimeoutError):
+        app.add_exception_handler(cls, _domain)
+
+    @app.exception_handler(Exception)
+    async def _any(_: Request, exc: Exception) -> JSONResponse:
+        return to_response(exc)

@@ -1,0 +1,300 @@
+"""The HTTP API: one FastAPI ingress that fans a request out to the deployments and answers in one envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import asdict, is_dataclass
+from typing import Any, Awaitable
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from serving import audio_formats, errors
+from serving.config import Limits
+from serving.errors import ApiError
+from serving.schemas import (
+    CatalogSearchResponse,
+    DefectsResponse,
+    MessageIn,
+    MessageResponse,
+    SearchTextIn,
+    TranscriptionResponse,
+)
+
+logger = logging.getLogger("kefu.serving")
+
+app = FastAPI(
+    title="kefu",
+    version="0.1.0",
+    description="Multimodal after-sales customer service: voice notes, defect photos, product identification and "
+    "policy-grounded answers.",
+)
+errors.install(app)
+
+_MULTIPART = "multipart/form-data"
+
+
+def _plain(value: Any) -> Any:
+    return asdict(value) if is_dataclass(value) else value
+
+
+class _Stopwatch:
+    """Collects how long each stage of a request took, in milliseconds."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    async def time(self, stage: str, call: Awaitable[Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return await call
+        finally:
+            self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
+
+
+@serve.deployment
+@serve.ingress(app)
+class Ingress:
+    def __init__(
+        self,
+        transcriber: DeploymentHandle,
+        detector: DeploymentHandle,
+        embedder: DeploymentHandle,
+        catalog: DeploymentHandle,
+        dialogue: DeploymentHandle,
+        limits: Limits,
+        min_product_score: float,
+    ):
+        self.transcriber, self.detector, self.catalog, self.dialogue = transcriber, detector, catalog, dialogue
+        self.handles = {
+            "Transcriber": transcriber,
+            "DefectDetector": detector,
+            "Embedder": embedder,
+            "CatalogSearch": catalog,
+            "Dialogue": dialogue,
+        }
+        self.limits = limits
+        self.min_product_score = min_product_score
+        self._ready = False
+
+    async def _call(self, call: Awaitable[Any]) -> Any:
+        return await asyncio.wait_for(call, timeout=self.limits.request_timeout_s)
+
+    async def _read(self, upload: Any, field: str) -> bytes:
+        if not isinstance(upload, (UploadFile, StarletteUpload)):
+            raise ApiError(400, f"'{field}' must be a file upload", "invalid_field")
+        data = await upload.read(self.limits.max_upload_bytes + 1)
+        if len(data) > self.limits.max_upload_bytes:
+            raise ApiError(413, f"'{field}' is larger than {self.limits.max_upload_bytes} bytes", "media_too_large")
+        if not data:
+            raise ApiError(400, f"'{field}' is an empty file", "empty_file")
+        return data
+
+    @app.get("/healthz", responses={503: {"model": errors.ErrorResponse}})
+    async def healthz(self) -> JSONResponse:
+        """200 once every deployment has a running replica, 503 before."""
+        if not self._ready:
+            names = list(self.handles)
+            probes = [asyncio.wait_for(h.ready.remote(), timeout=2.0) for h in self.handles.values()]
+            results = await asyncio.gather(*probes, return_exceptions=True)
+            waiting = [n for n, r in zip(names, results) if r is not True]
+            if waiting:
+                return errors.envelope(503, f"not ready: {', '.join(waiting)}", "service_unavailable", "starting")
+            self._ready = True
+        return JSONResponse({"status": "ok", "deployments": list(self.handles)})
+
+    @app.post(
+        "/v1/audio/transcriptions",
+        response_model=TranscriptionResponse,
+        responses=errors.ERROR_RESPONSES,
+        summary="OpenAI-compatible transcription of a voice note",
+    )
+    async def transcriptions(
+        self,
+        file: UploadFile = File(..., description="Audio: wav, mp3, m4a, ogg/opus, webm, flac, amr"),
+        model: str = Form("whisper-base", description="Accepted for OpenAI compatibility; the deployment's model answers"),
+        language: str | None = Form(None, description="ISO 639-1 code; detected when absent"),
+        prompt: str | None = Form(None, description="Vocabulary hint (product names, brand terms)"),
+        response_format: str = Form("json"),
+        temperature: float = Form(0.0, ge=0.0, le=1.0),
+    ) -> Response:
+        if response_format not in audio_formats.RESPONSE_FORMATS:
+            raise ApiError(400, f"response_format must be one of {list(audio_formats.RESPONSE_FORMATS)}", "invalid_field")
+        audio = await self._read(file, "file")
+        transcript = _plain(await self._call(self.transcriber.transcribe.remote(audio, language or None, prompt or None)))
+        if response_format == "text":
+            return PlainTextResponse(transcript["text"])
+        if response_format == "srt":
+            return PlainTextResponse(audio_formats.srt(transcript["segments"]))
+        if response_format == "vtt":
+            return PlainTextResponse(audio_formats.vtt(transcript["segments"]), media_type="text/vtt")
+        if response_format == "verbose_json":
+            return JSONResponse(audio_formats.verbose_json(transcript))
+        return JSONResponse({"text": transcript["text"]})
+
+    @app.post("/v1/defects", response_model=DefectsResponse, responses=errors.ERROR_RESPONSES)
+    async def defects(self, image: UploadFile = File(..., description="A photo (JPEG, PNG, WebP...)")) -> dict:
+        data = await self._read(image, "image")
+        found = await self._call(self.detector.detect.remote(data))
+        return {"defects": [_plain(d) for d in found]}
+
+    @app.post(
+        "/v1/catalog/search",
+        response_model=CatalogSearchResponse,
+        responses=errors.ERROR_RESPONSES,
+        openapi_extra={"requestBody": {"content": {
+            _MULTIPART: {"schema": {"type": "object", "properties": {
+                "image": {"type": "string", "format": "binary"},
+                "video": {"type": "string", "format": "binary"},
+                "top_k": {"type": "integer"}}}},
+            "application/json": {"schema": SearchTextIn.model_json_schema()},
+        }}},
+    )
+    async def catalog_search(self, request: Request) -> dict:
+        """A photo or a short video (multipart), or a text query (JSON) → the closest catalog products."""
+        if _is_json(request):
+            body = _parse(SearchTextIn, await _json_body(request))
+            matches = await self._call(self.catalog.search_text.remote(body.text, body.top_k))
+            return {"matches": matches}
+        form = await _form(request)
+        top_k = _int_field(form.get("top_k"), "top_k", 1, 100)
+        if form.get("image") is not None:
+            images = [await self._read(f, "image") for f in form.getlist("image")]
+            matches = await self._call(self.catalog.search_images.remote(images, top_k))
+        elif form.get("video") is not None:
+            video = await self._read(form.get("video"), "video")
+            matches = await self._call(self.catalog.search_video.remote(video, top_k))
+        elif form.get("text"):
+            matches = await self._call(self.catalog.search_text.remote(str(form.get("text")), top_k))
+        else:
+            raise ApiError(400, "send an 'image' or 'video' file, or JSON {\"text\": ...}", "missing_query")
+        return {"matches": matches}
+
+    @app.post(
+        "/v1/conversations/{conversation_id}/messages",
+        response_model=MessageResponse,
+        responses=errors.ERROR_RESPONSES,
+        openapi_extra={"requestBody": {"content": {
+            _MULTIPART: {"schema": {"type": "object", "required": ["customer_id"], "properties": {
+                **{k: {"type": "string"} for k in ("customer_id", "channel", "order_id", "language", "text")},
+                "audio": {"type": "string", "format": "binary"},
+                "image": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                "video": {"type": "string", "format": "binary"}}}},
+            "application/json": {"schema": MessageIn.model_json_schema()},
+        }}},
+    )
+    async def message(self, conversation_id: str, request: Request) -> dict:
+        """One customer turn: text, a voice note, photos and/or a video → an answer decided by the shop's policy."""
+        if _is_json(request):
+            fields = _parse(MessageIn, await _json_body(request))
+            audio, images, video = None, [], None
+        else:
+            form = await _form(request)
+            fields = _parse(MessageIn, {k: v for k, v in form.items() if isinstance(v, str)})
+            audio = await self._read(form["audio"], "audio") if form.get("audio") is not None else None
+            uploads = form.getlist("image")
+            if len(uploads) > self.limits.max_images:
+                raise ApiError(413, f"at most {self.limits.max_images} images per message", "too_many_images")
+            images = [await self._read(f, "image") for f in uploads]
+            video = await self._read(form["video"], "video") if form.get("video") is not None else None
+        if not (fields.text or audio or images or video):
+            raise ApiError(400, "the message has no text, audio, image or video", "empty_message")
+        return await self._turn(conversation_id, fields, audio, images, video)
+
+    async def _turn(self, conversation_id: str, fields: MessageIn, audio, images, video) -> dict:
+        clock = _Stopwatch()
+        started = time.perf_counter()
+        pending: dict[str, Awaitable[Any]] = {}
+        if audio is not None:
+            pending["transcribe"] = self.transcriber.transcribe.remote(audio, fields.language, None)
+        if images:
+            pending["detect"] = asyncio.gather(*(self.detector.detect.remote(i) for i in images))
+            pending["identify"] = self.catalog.search_images.remote(images, 3)
+        elif video is not None:
+            pending["identify"] = self.catalog.search_video.remote(video, 3)
+        names = list(pending)
+        done = await self._call(asyncio.gather(*(clock.time(n, pending[n]) for n in names)))
+        got = dict(zip(names, done))
+
+        transcript = _plain(got["transcribe"]) if "transcribe" in got else None
+        text = " ".join(t for t in (fields.text, transcript["text"] if transcript else None) if t)
+        candidates = got.get("identify") or []
+        product = candidates[0] if candidates and candidates[0]["score"] >= self.min_product_score else None
+        detections = [_plain(d) for per_image in got.get("detect", []) for d in per_image]
+
+        turn = {
+            "conversation_id": conversation_id,
+            "customer_id": fields.customer_id,
+            "channel": fields.channel,
+            "text": text,
+            "language_hint": fields.language,
+            "order_id": fields.order_id,
+            "transcript_language": transcript["language"] if transcript else None,
+            "product": product,
+            "image_defects": detections,
+        }
+        result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
+        clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
+        return {
+            "conversation_id": conversation_id,
+            "transcript": transcript["text"] if transcript else None,
+            "language": result["language"],
+            "intent": result["intent"],
+            "emotion": result["emotion"],
+            "order_id": result.get("order_id"),
+            "product": result.get("product") or product,
+            "candidates": candidates,
+            "defects": result["defects"],
+            "detections": detections,
+            "decision": result["decision"],
+            "reply": result["reply"],
+            "handoff": result["handoff"],
+            "timings_ms": clock.ms,
+        }
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}", "invalid_json") from exc
+
+
+async def _form(request: Request):
+    if request.headers.get("content-type", "").split(";")[0].strip() != _MULTIPART:
+        raise ApiError(415, "send multipart/form-data (files) or application/json (text only)", "unsupported_content_type")
+    try:
+        return await request.form(max_files=64, max_fields=64)
+    except Exception as exc:  # starlette raises several types for malformed multipart bodies
+        raise ApiError(400, f"malformed multipart body: {exc}", "invalid_multipart") from exc
+
+
+def _parse(model: type[BaseModel], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise ApiError(422, detail, "validation_error") from exc
+
+
+def _int_field(raw: Any, name: str, low: int, high: int) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(422, f"{name}: must be an integer", "validation_error") from exc
+    if not low <= value <= high:
+        raise ApiError(422, f"{name}: must be between {low} and {high}", "validation_error")
+    return value

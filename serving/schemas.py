@@ -1,0 +1,94 @@
+"""Request and response bodies of the HTTP API, as they appear in OpenAPI (`/docs`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CHANNELS = ("tmall", "jd", "douyin", "wechat", "app", "phone", "web", "shopee", "lazada")
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class MessageIn(BaseModel):
+    """The non-file fields of a conversation message (a JSON body, or form fields next to the files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(..., min_length=1, max_length=128)
+    channel: str = Field("web", pattern="^(" + "|".join(CHANNELS) + ")$")
+    order_id: str | None = Field(None, max_length=64)
+    language: str | None = Field(None, min_length=2, max_length=8, description="ISO 639-1; detected when absent")
+    text: str | None = Field(None, max_length=4000)
+
+
+class SearchTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., min_length=1, max_length=500)
+    top_k: int | None = Field(None, ge=1, le=100)
+
+
+class TranscriptionResponse(BaseModel):
+    text: str
+
+
+class DefectOut(BaseModel):
+    label: str
+    confidence: float
+    box: list[float] = Field(..., description="[x1, y1, x2, y2] in pixels")
+
+
+class DefectsResponse(BaseModel):
+    defects: list[DefectOut]
+
+
+class MatchOut(_Open):
+    sku: str
+    title: str
+    score: float
+
+
+class CatalogSearchResponse(BaseModel):
+    matches: list[MatchOut]
+
+
+class Emotion(BaseModel):
+    label: str
+    score: float
+
+
+class ActionOut(_Open):
+    type: str
+    amount: float | None = None
+    currency: str | None = None
+
+
+class DecisionOut(_Open):
+    rule: str
+    actions: list[ActionOut]
+
+
+class Handoff(BaseModel):
+    required: bool
+    reason: str | None = None
+
+
+class MessageResponse(BaseModel):
+    conversation_id: str
+    transcript: str | None
+    language: str
+    intent: str
+    emotion: Emotion
+    order_id: str | None
+    product: MatchOut | None
+    candidates: list[MatchOut] = Field(default_factory=list, description="Catalog matches for the photos or video")
+    defects: list[dict[str, Any]] = Field(..., description="Defects the decision considered (photo and text)")
+    detections: list[DefectOut] = Field(default_factory=list, description="Raw detector output for the photos")
+    decision: DecisionOut
+    reply: str
+    handoff: Handoff
+    timings_ms: dict[str, float]

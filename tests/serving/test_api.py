@@ -1,0 +1,215 @@
+"""Every route of the real Serve app, over HTTP, on tiny models: happy paths and the error envelope."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.conftest import DEMO_CATALOG
+from tests.media import jpeg_bytes, mp4_from_image, tone_wav
+
+pytestmark = pytest.mark.serving
+
+IMAGES = DEMO_CATALOG.parent / "images"
+
+
+def product_photo(sku: str) -> bytes:
+    return (IMAGES / f"{sku}.jpg").read_bytes()
+
+
+def assert_envelope(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "code"}
+    assert body["error"]["message"]
+    if code is not None:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def huge_png_header(width: int = 60_000, height: int = 60_000) -> bytes:
+    """A PNG whose header claims a decompression bomb's size; its pixels are never there."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+
+
+@pytest.fixture(scope="module")
+def client(tiny_app):
+    with httpx.Client(base_url=tiny_app, timeout=120) as c:
+        yield c
+
+
+def test_healthz_and_docs(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for route in ("/healthz", "/v1/audio/transcriptions", "/v1/defects", "/v1/catalog/search",
+                  "/v1/conversations/{conversation_id}/messages"):
+        assert route in paths
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "verbose_json", "srt", "vtt"])
+def test_transcription_formats(client, fmt):
+    r = client.post("/v1/audio/transcriptions", files={"file": ("note.wav", tone_wav(2.0), "audio/wav")},
+                    data={"model": "whisper-base", "response_format": fmt, "language": "en"})
+    assert r.status_code == 200, r.text
+    if fmt == "json":
+        assert isinstance(r.json()["text"], str)
+    elif fmt == "verbose_json":
+        body = r.json()
+        assert body["language"] == "en" and body["duration"] == pytest.approx(2.0, abs=0.1)
+        assert all(s["start"] <= s["end"] for s in body["segments"])
+    elif fmt == "vtt":
+        assert r.text.startswith("WEBVTT")
+    else:
+        assert r.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "status", "code"),
+    [
+        ({"file": ("a.wav", b"", "audio/wav")}, {}, 400, "empty_file"),
+        ({"file": ("a.wav", b"this is not audio at all" * 20, "audio/wav")}, {}, 415, None),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"response_format": "xml"}, 400, "invalid_field"),
+        ({"file": ("a.wav", tone_wav(31.0), "audio/wav")}, {}, 413, "media_too_large"),
+        ({}, {"model": "whisper-base"}, 422, "validation_error"),
+    ],
+)
+def test_transcription_bad_input(client, files, data, status, code):
+    assert_envelope(client.post("/v1/audio/transcriptions", files=files or None, data=data), status, code)
+
+
+def test_defects_on_a_photo(client):
+    r = client.post("/v1/defects", files={"image": ("p.jpg", product_photo("KF-SW-001"), "image/jpeg")})
+    assert r.status_code == 200, r.text
+    for d in r.json()["defects"]:
+        x1, y1, x2, y2 = d["box"]
+        assert 0 <= d["confidence"] <= 1 and 0 <= x1 <= x2 <= 320 and 0 <= y1 <= y2 <= 320
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        (b"GIF89a-not-really", 415),
+        (product_photo("KF-SW-001")[:600], 400),
+        (huge_png_header(), 413),
+    ],
+)
+def test_defects_bad_images(client, payload, status):
+    assert_envelope(client.post("/v1/defects", files={"image": ("x.bin", payload, "image/png")}), status)
+
+
+def test_upload_over_the_byte_limit(client):
+    assert_envelope(client.post("/v1/defects", files={"image": ("x.jpg", b"\xff" * 2_100_000, "image/jpeg")}),
+                    413, "media_too_large")
+
+
+def test_catalog_search_by_photo_finds_the_product(client):
+    r = client.post("/v1/catalog/search", files={"image": ("p.jpg", product_photo("KF-JK-001"), "image/jpeg")},
+                    data={"top_k": "3"})
+    assert r.status_code == 200, r.text
+    matches = r.json()["matches"]
+    assert len(matches) == 3 and matches[0]["sku"] == "KF-JK-001"
+    assert matches[0]["score"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_catalog_search_by_text(client):
+    r = client.post("/v1/catalog/search", json={"text": "带拉链的牛仔外套", "top_k": 2})
+    assert r.status_code == 200, r.text
+    assert r.json()["matches"][0]["sku"] == "KF-JK-001"
+
+
+def test_catalog_search_by_video(client):
+    video = mp4_from_image(IMAGES / "KF-DR-003.jpg")
+    r = client.post("/v1/catalog/search", files={"video": ("clip.mp4", video, "video/mp4")})
+    assert r.status_code == 200, r.text
+    top = r.json()["matches"][0]
+    assert top["sku"] == "KF-DR-003"
+    assert top["timestamps"] and all(0 <= t <= 2.5 for t in top["timestamps"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"json": {"top_k": 2}}, 422),
+        ({"json": {"text": "牛仔", "top_k": 0}}, 422),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
+        ({"data": {"top_k": "3"}, "files": {"other": ("a", b"x")}}, 400),
+        ({"content": b"text", "headers": {"content-type": "text/plain"}}, 415),
+        ({"files": {"video": ("v.mp4", b"\x00\x00\x00\x18ftypmp42garbage", "video/mp4")}}, 400),
+    ],
+)
+def test_catalog_search_bad_input(client, kwargs, status):
+    error = assert_envelope(client.post("/v1/catalog/search", **kwargs), status)
+    assert error["type"] == "invalid_request_error"
+
+
+def test_text_turn_price_protection_within_seven_days(client):
+    r = client.post("/v1/conversations/t-price/messages",
+                    json={"customer_id": "C1001", "channel": "tmall", "text": "我买的开衫降价了，能保价吗？"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["language"] == "zh" and body["order_id"] == "O1001"
+    assert body["decision"]["rule"].startswith("price_protection")
+    refund = [a for a in body["decision"]["actions"] if a["type"] == "refund_price_difference"]
+    assert refund and refund[0]["amount"] == pytest.approx(30.00) and refund[0]["currency"] == "CNY"
+    assert "30" in body["reply"]
+    assert body["handoff"]["required"] is False
+    assert {"dialogue", "total"} <= set(body["timings_ms"])
+
+
+def test_multimodal_turn_voice_and_photo(client):
+    r = client.post(
+        "/v1/conversations/t-snag/messages",
+        data={"customer_id": "C1003", "channel": "douyin", "text": "The sweater has a snag"},
+        files=[("audio", ("note.wav", tone_wav(1.5), "audio/wav")),
+               ("image", ("photo.jpg", product_photo("KF-SW-002"), "image/jpeg"))],
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["product"]["sku"] == "KF-SW-002"
+    assert body["order_id"] == "O1003"
+    assert isinstance(body["transcript"], str)
+    assert any(d["label"] == "snag" for d in body["defects"])
+    offered = {a["type"] for a in body["decision"]["actions"]}
+    assert offered & {"offer_exchange", "offer_return"}
+    assert {"transcribe", "detect", "identify", "dialogue", "total"} <= set(body["timings_ms"])
+
+
+def test_conversation_remembers_the_order(client):
+    first = client.post("/v1/conversations/t-memory/messages",
+                        json={"customer_id": "C1004", "text": "我的订单O1004为什么还没发货"})
+    assert first.status_code == 200, first.text
+    assert first.json()["order_id"] == "O1004"
+    assert any(a["type"] == "explain_presale" for a in first.json()["decision"]["actions"])
+    again = client.post("/v1/conversations/t-memory/messages", json={"customer_id": "C1004", "text": "什么时候发货？"})
+    assert again.json()["order_id"] == "O1004"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"json": {"text": "hi"}}, 422, "validation_error"),
+        ({"json": {"customer_id": "C1001"}}, 400, "empty_message"),
+        ({"json": {"customer_id": "C1001", "text": "hi", "channel": "fax"}}, 422, "validation_error"),
+        ({"json": {"customer_id": "C1001", "text": "where is it", "order_id": "NOPE"}}, 404, None),
+        ({"data": {"customer_id": "C1001"}, "files": {"image": ("x.png", b"not an image", "image/png")}}, 415, None),
+        ({"content": "hello", "headers": {"content-type": "text/plain"}}, 415, "unsupported_content_type"),
+    ],
+)
+def test_conversation_bad_input(client, kwargs, status, code):
+    assert_envelope(client.post("/v1/conversations/t-bad/messages", **kwargs), status, code)
+
+
+def test_bad_input_leaves_the_service_healthy(client):
+    client.post("/v1/defects", files={"image": ("x", huge_png_header(), "image/png")})
+    assert client.get("/healthz").status_code == 200
+    ok = client.post("/v1/conversations/t-after/messages", json={"customer_id": "C1001", "text": "hello"})
+    assert ok.status_code == 200

@@ -1,0 +1,112 @@
+"""Serving pieces that need no Ray cluster: config validation, the error mapping, transcript renderings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from serving import audio_formats
+from serving.config import AppArgs
+from serving.errors import ApiError, to_response
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["serve.dev.yaml", "serve.gpu.yaml"])
+def test_shipped_serve_configs_validate(name):
+    config = yaml.safe_load((ROOT / "configs" / name).read_text())
+    (app,) = config["applications"]
+    assert app["import_path"] == "serving.app:build_app"
+    args = AppArgs.model_validate(app["args"])
+    assert Path(args.catalog.index_dir).is_absolute()
+
+
+def test_cpu_config_fits_two_cores():
+    config = yaml.safe_load((ROOT / "configs" / "serve.dev.yaml").read_text())
+    args = AppArgs.model_validate(config["applications"][0]["args"])
+    total = sum(args.options_for(n).num_cpus * args.options_for(n).num_replicas for n in args.deployments)
+    assert total <= 2.0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"deployments": {"Transcrber": {"num_cpus": 0.5}}},
+        {"deployments": {"Dialogue": {"num_cpus": -1}}},
+        {"limits": {"max_upload_bytes": 0}},
+        {"catalog": {"top_k": 0}},
+        {"catalog": {"index_dirr": "x"}},
+        {"unknown_section": {}},
+    ],
+)
+def test_nonsense_config_is_rejected_early(bad):
+    with pytest.raises(ValidationError):
+        AppArgs.model_validate(bad)
+
+
+def test_relative_paths_are_pinned_to_the_start_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = AppArgs.model_validate({"dialogue": {"store_url": "sqlite:///data/kefu.db"}, "catalog": {"index_dir": "idx"}})
+    assert args.dialogue.store_url == f"sqlite:///{tmp_path}/data/kefu.db"
+    assert args.catalog.index_dir == str(tmp_path / "idx")
+    assert AppArgs.model_validate({"dialogue": {"store_url": "postgresql://db/kefu"}}).dialogue.store_url == \
+        "postgresql://db/kefu"
+
+
+class _Wrapped(Exception):
+    """Stands in for ray's RayTaskError(Original), which carries the replica's exception as `cause`."""
+
+    def __init__(self, cause):
+        super().__init__("wrapped")
+        self.cause = cause
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (ApiError(413, "too big", "media_too_large"), 413),
+        (_Wrapped(ApiError(400, "bad", "bad_field")), 400),
+        (TimeoutError(), 504),
+        (RuntimeError("boom"), 500),
+    ],
+)
+def test_every_error_leaves_in_the_envelope(exc, status):
+    response = to_response(exc)
+    body = json.loads(response.body)
+    assert response.status_code == status
+    assert set(body["error"]) == {"message", "type", "code"}
+
+
+def test_domain_errors_map_to_their_status():
+    from aftersales.errors import NotFound
+    from models.errors import InvalidMedia, MediaTooLarge, UnsupportedMedia
+
+    for exc, status, message in [(MediaTooLarge("over 40 MP"), 413, "over 40 MP"),
+                                 (UnsupportedMedia("not an image"), 415, "not an image"),
+                                 (InvalidMedia("truncated"), 400, "truncated"),
+                                 (_Wrapped(NotFound("no order O9")), 404, "no order O9")]:
+        response = to_response(exc)
+        assert response.status_code == status
+        assert message in json.loads(response.body)["error"]["message"]
+
+
+SEGMENTS = [{"start": 0.0, "end": 1.5, "text": " 你好"}, {"start": 61.25, "end": 3723.004, "text": "再见 "}]
+
+
+def test_srt_and_vtt_timestamps():
+    srt = audio_formats.srt(SEGMENTS)
+    assert "1\n00:00:00,000 --> 00:00:01,500\n你好\n" in srt
+    assert "2\n00:01:01,250 --> 01:02:03,004\n再见\n" in srt
+    vtt = audio_formats.vtt(SEGMENTS)
+    assert vtt.startswith("WEBVTT\n\n") and "00:01:01.250 --> 01:02:03.004" in vtt
+
+
+def test_verbose_json_numbers_segments():
+    body = audio_formats.verbose_json(
+        {"text": "你好 再见", "language": "zh", "language_probability": 0.9, "duration": 4.0, "segments": SEGMENTS}
+    )
+    assert [s["id"] for s in body["segments"]] == [0, 1] and body["task"] == "transcribe"
