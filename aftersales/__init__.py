@@ -1,0 +1,1 @@
+"""The after-sales brain: order store, policy engine, understanding, replies and the dialogue service."""

@@ -49,11 +49,13 @@ _STATUS: list[tuple[type[BaseException], int, str]] = [
     (catalog_errors.IndexNotFound, 503, "service_unavailable"),
     (catalog_errors.CatalogError, 400, "invalid_request_error"),
     (aftersales_errors.NotFound, 404, "not_found_error"),
+    (aftersales_errors.InvalidInput, 400, "invalid_request_error"),
+    (aftersales_errors.Conflict, 409, "conflict_error"),
 ]
 
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse}
-    for status in (400, 404, 413, 415, 422, 503, 504)
+    for status in (400, 404, 409, 413, 415, 422, 503, 504)
 }
 
 

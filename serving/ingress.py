@@ -59,9 +59,9 @@ class _Stopwatch:
             self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
 
 
-@serve.deployment
-@serve.ingress(app)
-class Ingress:
+class KefuApi:
+    """The route handlers; `Ingress` below is this class served as a FastAPI ingress deployment."""
+
     def __init__(
         self,
         transcriber: DeploymentHandle,
@@ -298,3 +298,6 @@ def _int_field(raw: Any, name: str, low: int, high: int) -> int | None:
     if not low <= value <= high:
         raise ApiError(422, f"{name}: must be between {low} and {high}", "validation_error")
     return value
+
+
+Ingress = serve.deployment(serve.ingress(app)(KefuApi), name="Ingress")

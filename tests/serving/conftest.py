@@ -74,7 +74,8 @@ def tiny_app(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo) -> str:
                               arch_config=str(arch_config), threads=1)
     build_index(DEMO_CATALOG, work / "index", load_embedder(embedder), progress=False)
     args = dev_args(
-        transcriber={"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1},
+        transcriber={"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
+                     "temperature_fallback": False, "max_new_tokens": 24},
         embedder=vars(embedder),
         detector={"model": str(tiny_yolo), "imgsz": 160},
         catalog={"index_dir": str(work / "index"), "min_score": 0.0},

@@ -88,7 +88,7 @@ def test_domain_errors_map_to_their_status():
     for exc, status, message in [(MediaTooLarge("over 40 MP"), 413, "over 40 MP"),
                                  (UnsupportedMedia("not an image"), 415, "not an image"),
                                  (InvalidMedia("truncated"), 400, "truncated"),
-                                 (_Wrapped(NotFound("no order O9")), 404, "no order O9")]:
+                                 (_Wrapped(NotFound("order", "O9")), 404, "O9")]:
         response = to_response(exc)
         assert response.status_code == status
         assert message in json.loads(response.body)["error"]["message"]

@@ -1,0 +1,273 @@
+"""One conversation turn end to end: understand, find the order, decide by policy, reply, hand off, remember."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from aftersales.decisions import DEFECT_TAXONOMY, Case, Decision, DefectFinding
+from aftersales.errors import InvalidInput, NotFound
+from aftersales.language import normalize_language
+from aftersales.policy import PolicyEngine
+from aftersales.replies import ReplyWriter, tone_for
+from aftersales.store import Store
+from aftersales.understanding import Understanding, Understood
+from aftersales.views import CHANNELS, ConversationContext, CustomerView, OrderView, jsonable
+
+logger = logging.getLogger("kefu.aftersales")
+
+# Keyword hits are reliable about what was said, less about what is wrong; below a confident photo, above the policy's
+# default minimum so a described defect alone is acted on.
+TEXT_DEFECT_CONFIDENCE = 0.9
+# Intents a shown or described defect overrides: they say nothing the defect does not say better.
+WEAK_INTENTS = frozenset({"other", "greeting_thanks", "product_question"})
+WEAK_CONFIDENCE = 0.5
+DEFAULT_LANGUAGE = "zh"
+
+Box = tuple[float, float, float, float]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ProductHit:
+    """The catalog product a photo or video showed.
+
+    Attributes:
+        sku: Catalog sku.
+        title: Its title.
+        score: Similarity of the match.
+    """
+
+    sku: str
+    title: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "title": self.title, "score": round(float(self.score), 4)}
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    """One customer turn as the serving layer hands it over.
+
+    Attributes:
+        conversation_id: The conversation (chosen by the caller; one customer's).
+        customer_id: The customer id the chat backend sends; unknown ids are registered.
+        channel: One of CHANNELS.
+        text: Typed text plus any voice-note transcript; "" when only media came.
+        language_hint: Language the customer or backend asked for, None to detect.
+        order_id: Order the backend says the turn is about; unknown ones raise NotFound.
+        transcript_language: Language the transcriber heard, None without a voice note.
+        product: Product identified from photos or video.
+        image_defects: (label, confidence, box) per detection in the photos.
+    """
+
+    conversation_id: str
+    customer_id: str
+    channel: str = "web"
+    text: str = ""
+    language_hint: str | None = None
+    order_id: str | None = None
+    transcript_language: str | None = None
+    product: ProductHit | None = None
+    image_defects: tuple[tuple[str, float, Box | None], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("conversation_id", "customer_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInput(f"{name} must be a non-empty string, got {value!r}")
+        if self.channel not in CHANNELS:
+            raise InvalidInput(f"unknown channel {self.channel!r}; expected one of {', '.join(CHANNELS)}")
+        if not isinstance(self.text, str):
+            raise InvalidInput(f"text must be a string, got {type(self.text).__name__}")
+        object.__setattr__(self, "image_defects", tuple(_defect(d) for d in self.image_defects))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
+        """From the JSON-ish dict the ingress builds; detections may be dicts or (label, confidence, box) triples."""
+        if not isinstance(data, Mapping):
+            raise InvalidInput("a turn must be a mapping")
+        product = data.get("product")
+        if product is not None:
+            try:
+                product = ProductHit(str(product["sku"]), str(product.get("title", "")), float(product["score"]))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise InvalidInput(f"product must have sku, title and score, got {product!r}") from None
+        return cls(
+            conversation_id=data.get("conversation_id"),  # type: ignore[arg-type]  (validated in __post_init__)
+            customer_id=data.get("customer_id"),  # type: ignore[arg-type]
+            channel=data.get("channel") or "web",
+            text=data.get("text") or "",
+            language_hint=data.get("language_hint"),
+            order_id=data.get("order_id") or None,
+            transcript_language=data.get("transcript_language"),
+            product=product,
+            image_defects=tuple(data.get("image_defects") or ()),
+        )
+
+
+def _defect(item: Any) -> tuple[str, float, Box | None]:
+    try:
+        if isinstance(item, Mapping):
+            label, confidence, box = item["label"], item["confidence"], item.get("box")
+        else:
+            label, confidence, box = item
+        box = tuple(float(v) for v in box) if box is not None else None
+        if box is not None and len(box) != 4:
+            raise ValueError("box needs 4 numbers")
+        return str(label), float(confidence), box  # type: ignore[return-value]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"an image defect must be (label, confidence, box), got {item!r}") from None
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the turn concluded.
+
+    Attributes:
+        language: Language of the reply.
+        intent, intent_confidence: What the customer wants (after a defect overrode a weak intent).
+        emotion, emotion_score: How they feel.
+        order_id: The order the turn was about, None if none.
+        product: The product identified from media, None if none.
+        defects: Defects considered (photos first, then text).
+        decision: The policy's decision.
+        reply: Text for the customer.
+        handoff_required, handoff_reason: Whether a human must take over and why
+            (customer_asked, policy_manual, angry_customer).
+    """
+
+    language: str
+    intent: str
+    intent_confidence: float
+    emotion: str
+    emotion_score: float
+    order_id: str | None
+    product: ProductHit | None
+    defects: tuple[DefectFinding, ...]
+    decision: Decision
+    reply: str
+    handoff_required: bool
+    handoff_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language, "intent": self.intent, "intent_confidence": self.intent_confidence,
+            "emotion": {"label": self.emotion, "score": self.emotion_score}, "order_id": self.order_id,
+            "product": self.product.to_dict() if self.product else None,
+            "defects": [d.to_dict() for d in self.defects], "decision": self.decision.to_dict(), "reply": self.reply,
+            "handoff": {"required": self.handoff_required, "reason": self.handoff_reason},
+        }
+
+
+class DialogueService:
+    """The after-sales brain behind the Dialogue deployment; thread-safe as its store is."""
+
+    def __init__(self, store: Store, policy: PolicyEngine, understanding: Understanding, replies: ReplyWriter,
+                 clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE):
+        self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
+        self.clock, self.default_language = clock, default_language
+
+    def handle(self, turn: TurnInput) -> TurnResult:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise InvalidInput("the dialogue clock must return tz-aware datetimes")
+        customer = self._customer(turn)
+        self.store.open_conversation(turn.conversation_id, customer.id, turn.channel, now)
+        context = self.store.get_context(turn.conversation_id)
+        understood = self.understanding.understand(turn.text, turn.language_hint)
+        language = (understood.language or normalize_language(turn.transcript_language) or customer.language
+                    or self.default_language)
+        order = self._order(turn, understood, customer.id, context)
+        sku = turn.product.sku if turn.product else None
+        if sku is None and order is not None:
+            sku = context.sku if context.sku in order.skus else (order.items[0].sku if len(order.items) == 1 else None)
+        defects = self._defects(turn, understood)
+        intent, confidence = understood.intent, understood.intent_confidence
+        # A request for a person is honoured even when a defect is shown too; the person sees the defect.
+        if defects and intent != "ask_human" and (intent in WEAK_INTENTS or confidence < WEAK_CONFIDENCE):
+            intent, confidence = "defect_complaint", max(d.confidence for d in defects)
+        decision = self.policy.decide(Case(intent, order, sku, defects, now))
+        reason = None
+        if intent == "ask_human":
+            reason = "customer_asked"
+        elif decision.manual:
+            reason = "policy_manual"
+        elif understood.emotion == "angry" and not decision.concrete:
+            reason = "angry_customer"
+        tone = tone_for(understood.emotion)
+        reply = self.replies.render(decision, language, tone, {"handoff_reason": reason})
+        result = TurnResult(language, intent, confidence, understood.emotion, understood.emotion_score,
+                            order.id if order else None, turn.product, defects, decision, reply, reason is not None,
+                            reason)
+        self._remember(turn, understood, result, order, sku, context, now)
+        logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
+                    result.order_id, decision.rule, reason)
+        return result
+
+    def _customer(self, turn: TurnInput) -> CustomerView:
+        # The same person on another channel is one customer: a known channel account wins over a new id.
+        try:
+            return self.store.customer_for(turn.channel, turn.customer_id)
+        except NotFound:
+            return self.store.ensure_customer(turn.customer_id, turn.channel)
+
+    def _owned(self, order_id: str, customer_id: str) -> OrderView | None:
+        try:
+            order = self.store.get_order(order_id)
+        except NotFound:
+            return None
+        # Another customer's order is reported as missing, never shown.
+        return order if order.customer_id == customer_id else None
+
+    def _order(self, turn: TurnInput, understood: Understood, customer_id: str,
+               context: ConversationContext) -> OrderView | None:
+        if turn.order_id:
+            order = self._owned(turn.order_id, customer_id)
+            if order is None:
+                raise NotFound("order", turn.order_id)
+            return order
+        mentioned = understood.slots.get("order_id")
+        if mentioned:
+            # A wrong number typed by the customer must not silently answer about another order: ask again.
+            return self._owned(mentioned, customer_id)
+        if context.order_id:
+            order = self._owned(context.order_id, customer_id)
+            if order is not None:
+                return order
+        orders = self.store.orders_for(customer_id)
+        if turn.product is not None:
+            with_product = next((o for o in orders if turn.product.sku in o.skus), None)
+            if with_product is not None:
+                return with_product
+        return orders[0] if orders else None
+
+    @staticmethod
+    def _defects(turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
+        shown = [DefectFinding(label, min(max(conf, 0.0), 1.0), "image", box)
+                 for label, conf, box in turn.image_defects if label in DEFECT_TAXONOMY]
+        told = [DefectFinding(label, TEXT_DEFECT_CONFIDENCE, "text") for label in understood.defect_mentions]
+        return tuple(shown + told)
+
+    def _remember(self, turn: TurnInput, understood: Understood, result: TurnResult, order: OrderView | None,
+                  sku: str | None, context: ConversationContext, now: datetime) -> None:
+        self.store.append_message(turn.conversation_id, "customer", turn.text, jsonable({
+            "understood": understood, "language": result.language, "product": result.product,
+            "image_defects": [list(d) for d in turn.image_defects],
+        }), now)
+        self.store.append_message(turn.conversation_id, "assistant", result.reply, jsonable({
+            "decision": result.decision, "order_id": result.order_id,
+            "handoff": {"required": result.handoff_required, "reason": result.handoff_reason},
+        }), now)
+        self.store.update_context(turn.conversation_id, ConversationContext(
+            order_id=order.id if order else context.order_id, sku=sku or context.sku))
+
+
+__all__ = ["DialogueService", "ProductHit", "TurnInput", "TurnResult"]

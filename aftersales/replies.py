@@ -1,0 +1,136 @@
+"""Customer-facing replies rendered from a Decision alone: templates per language and tone (replies.yaml)."""
+
+from __future__ import annotations
+
+import logging
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aftersales.decisions import Action, Decision
+from aftersales.errors import ConfigError, InvalidInput
+from aftersales.language import normalize_language
+from aftersales.money import Money, format_money
+
+logger = logging.getLogger("kefu.aftersales")
+
+DEFAULT_TEMPLATES = Path(__file__).with_name("replies.yaml")
+TONES = ("soothing", "friendly")
+FALLBACK_LANGUAGE = "en"
+_SECTIONS = ("joiner", "openings", "closings", "handoff", "unknown_action", "actions")
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def tone_for(emotion: str) -> str:
+    """Apologise first to upset customers; be light otherwise."""
+    return "soothing" if emotion in ("angry", "anxious") else "friendly"
+
+
+def format_date(value: date, language: str) -> str:
+    if language == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+
+
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(path, "-", f"cannot read templates: {exc}") from None
+    if not isinstance(data, dict) or FALLBACK_LANGUAGE not in data:
+        raise ConfigError(path, "-", f"expected language → templates, with {FALLBACK_LANGUAGE!r} present")
+    for lang, table in data.items():
+        if not isinstance(table, dict) or set(table) != set(_SECTIONS):
+            raise ConfigError(path, str(lang), f"expected exactly the sections {list(_SECTIONS)}")
+        for section in ("openings", "closings"):
+            if set(table[section]) != set(TONES):
+                raise ConfigError(path, f"{lang}.{section}", f"expected one entry per tone {list(TONES)}")
+        for key, template in table["actions"].items():
+            try:
+                list(string.Formatter().parse(template))
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(path, f"{lang}.actions.{key}", f"bad template: {exc}") from None
+    return data
+
+
+@lru_cache(maxsize=4)
+def _templates(path: Path) -> dict[str, dict[str, Any]]:
+    return _load(path)
+
+
+class ReplyWriter:
+    """Turns a Decision into a message in the customer's language and a tone that fits their mood."""
+
+    def __init__(self, templates: Path = DEFAULT_TEMPLATES):
+        self.templates = _templates(Path(templates))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.templates)
+
+    def render(self, decision: Decision, language: str | None, tone: str,
+               context: Mapping[str, Any] | None = None) -> str:
+        """The reply. `context` may carry "handoff_reason" (customer_asked, policy_manual, angry_customer) to add the
+        hand-off sentence; every fact in the text comes from `decision`."""
+        if tone not in TONES:
+            raise InvalidInput(f"tone must be one of {TONES}, got {tone!r}")
+        lang = normalize_language(language) or FALLBACK_LANGUAGE
+        if lang not in self.templates:
+            lang = FALLBACK_LANGUAGE
+        table = self.templates[lang]
+        parts = [table["openings"][tone]]
+        parts += [self._sentence(action, decision, lang) for action in decision.actions]
+        reason = (context or {}).get("handoff_reason")
+        if reason and not any(a.type == "handoff_to_human" for a in decision.actions):
+            parts.append(table["handoff"].get(reason, table["handoff"]["policy_manual"]))
+        if decision.concrete:
+            parts.append(table["closings"][tone])
+        return table["joiner"].join(p for p in parts if p).strip()
+
+    def _sentence(self, action: Action, decision: Decision, lang: str) -> str:
+        variant = action.params.get("variant")
+        keys = ([f"{action.type}.{variant}"] if variant else []) + [action.type]
+        for language in dict.fromkeys((lang, FALLBACK_LANGUAGE)):
+            actions = self.templates[language]["actions"]
+            template = next((actions[k] for k in keys if k in actions), None)
+            if template is None:
+                continue
+            fields = self._fields(action, decision, language)
+            try:
+                return template.format_map(fields)
+            except (KeyError, IndexError, ValueError) as exc:
+                # A template asking for a fact the decision lacks is a template bug; the customer still gets a reply.
+                logger.error("template %s/%s cannot be filled: %r", language, keys[0], exc)
+                break
+        else:
+            logger.error("no template for action %s", action.type)
+        return self.templates[lang]["unknown_action"]
+
+    @staticmethod
+    def _fields(action: Action, decision: Decision, lang: str) -> dict[str, str]:
+        raw: dict[str, Any] = {k: v for k, v in decision.inputs.items() if not isinstance(v, (list, dict, tuple))}
+        raw.update(action.params)
+        if action.money is not None:
+            raw["amount"] = action.money
+        return {k: _text(v, lang) for k, v in raw.items()}
+
+
+def _text(value: Any, lang: str) -> str:
+    if isinstance(value, Money):
+        return format_money(value.cents, value.currency, lang)
+    if isinstance(value, datetime):
+        return format_date(value.date(), lang)
+    if isinstance(value, date):
+        return format_date(value, lang)
+    if isinstance(value, (list, tuple)):
+        titles = [v.get("title", "") if isinstance(v, dict) else str(v) for v in value]
+        return "、".join(f"「{t}」" for t in titles) if lang == "zh" else ", ".join(titles)
+    if value is None:
+        return ""
+    return str(value)

@@ -1,0 +1,210 @@
+"""What a customer message means: the Understanding protocol and its keyword baseline (zh and en tables as data)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import yaml
+
+from aftersales.decisions import DEFECT_TAXONOMY, INTENTS
+from aftersales.errors import ConfigError, InvalidInput
+from aftersales.language import detect_language, normalize_language
+from aftersales.money import parse_amount
+
+DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
+EMOTIONS = ("angry", "anxious", "neutral", "happy")
+SLOT_NAMES = ("order_id", "phone", "amount")
+_PHRASE_LANGUAGES = ("zh", "en")
+_SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The meaning of one message.
+
+    Attributes:
+        language: ISO 639-1 code (hint first, else detected); None when the text gives nothing to judge by.
+        intent: One of aftersales.decisions.INTENTS.
+        intent_confidence: In [0, 1].
+        emotion: One of EMOTIONS.
+        emotion_score: Confidence of `emotion`, in [0, 1].
+        slots: {"order_id": str | None, "phone": str | None, "amounts": [cents, ...]}.
+        defect_mentions: Taxonomy ids the text names, in order of first mention.
+    """
+
+    language: str | None
+    intent: str
+    intent_confidence: float
+    emotion: str
+    emotion_score: float
+    slots: dict[str, Any] = field(default_factory=dict)
+    defect_mentions: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Understanding(Protocol):
+    """Anything that reads a message; trained intent and emotion models implement the same method."""
+
+    def understand(self, text: str, language_hint: str | None = None) -> Understood: ...
+
+
+class PhraseTable:
+    """Phrases → labels, matched in one pass; at each position the longest phrase wins and consumes its text."""
+
+    def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...]):
+        if not isinstance(table, dict):
+            raise ConfigError(file, section, "expected a mapping of label → {zh: [...], en: [...]}")
+        entries: list[tuple[str, str, str]] = []
+        for label, by_language in table.items():
+            if label not in labels:
+                raise ConfigError(file, f"{section}.{label}", f"unknown label; expected one of {list(labels)}")
+            if not isinstance(by_language, dict) or not set(by_language) <= set(_PHRASE_LANGUAGES):
+                raise ConfigError(file, f"{section}.{label}", f"expected keys among {list(_PHRASE_LANGUAGES)}")
+            for lang, phrases in by_language.items():
+                if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+                    raise ConfigError(file, f"{section}.{label}.{lang}", "expected a list of non-empty strings")
+                entries += [(label, lang, p.strip()) for p in phrases]
+        entries.sort(key=lambda e: -len(e[2]))
+        self.labels = tuple(table)
+        self._labels = [e[0] for e in entries]
+        self._regex = re.compile("|".join(f"({_phrase_pattern(lang, p)})" for _, lang, p in entries))
+
+    def find(self, text: str) -> list[str]:
+        """Labels of the phrases found in `text`, in text order, one per non-overlapping match."""
+        return [self._labels[m.lastindex - 1] for m in self._regex.finditer(text) if m.lastindex]
+
+
+def _phrase_pattern(lang: str, phrase: str) -> str:
+    if lang == "zh":
+        return re.escape(phrase)
+    stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
+    body = r"\s+".join(re.escape(w) for w in stem.split())
+    return rf"(?i:\b{body}{r'[A-Za-z]*' if wildcard else ''}\b)"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The keyword tables (see lexicon.yaml).
+
+    Attributes:
+        intents: Intent phrases; their YAML order breaks ties.
+        emotions: Emotion phrases (angry, anxious, happy).
+        defects: Defect words → taxonomy ids.
+        slots: Slot name → compiled patterns with one group each.
+        latin_words: Latin-script language → function words, for language detection.
+    """
+
+    intents: PhraseTable
+    emotions: PhraseTable
+    defects: PhraseTable
+    slots: dict[str, tuple[re.Pattern[str], ...]]
+    latin_words: dict[str, frozenset[str]]
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_LEXICON) -> "Lexicon":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ConfigError(path, "-", f"cannot read lexicon: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(path, "-", "expected a mapping")
+        unknown = set(data) - {"intents", "emotions", "defects", "slots", "latin_languages"}
+        if unknown:
+            raise ConfigError(path, sorted(unknown)[0], "unknown key")
+        slots = {}
+        for name, patterns in (data.get("slots") or {}).items():
+            if name not in SLOT_NAMES or not isinstance(patterns, list):
+                raise ConfigError(path, f"slots.{name}", f"expected one of {list(SLOT_NAMES)} with a list of patterns")
+            try:
+                slots[name] = tuple(re.compile(p) for p in patterns)
+            except (re.error, TypeError) as exc:
+                raise ConfigError(path, f"slots.{name}", f"bad pattern: {exc}") from None
+        latin = data.get("latin_languages") or {}
+        if not isinstance(latin, dict) or not all(isinstance(v, list) for v in latin.values()):
+            raise ConfigError(path, "latin_languages", "expected language → list of words")
+        return cls(
+            intents=PhraseTable(data.get("intents"), path, "intents", INTENTS),
+            emotions=PhraseTable(data.get("emotions"), path, "emotions", ("angry", "anxious", "happy")),
+            defects=PhraseTable(data.get("defects"), path, "defects", DEFECT_TAXONOMY),
+            slots=slots,
+            latin_words={lang: frozenset(str(w).lower() for w in words) for lang, words in latin.items()},
+        )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.from_yaml(DEFAULT_LEXICON)
+
+
+class KeywordUnderstanding:
+    """Baseline Understanding: keyword tables for zh and en, script and function words for the language."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or default_lexicon()
+        self._priority = {label: i for i, label in enumerate(self.lexicon.intents.labels)}
+
+    def understand(self, text: str, language_hint: str | None = None) -> Understood:
+        if not isinstance(text, str):
+            raise InvalidInput(f"text must be a string, got {type(text).__name__}")
+        # NFKC folds the full-width forms Chinese keyboards produce (Ｏ１００４, ！) into the ASCII the tables use.
+        text = unicodedata.normalize("NFKC", text)
+        language = normalize_language(language_hint) or detect_language(text, self.lexicon.latin_words)
+        defect_hits = self.lexicon.defects.find(text)
+        intent, confidence = self._intent(text, len(defect_hits))
+        emotion, score = self._emotion(text)
+        return Understood(language, intent, confidence, emotion, score, self._slots(text),
+                          list(dict.fromkeys(defect_hits)))
+
+    def _intent(self, text: str, defect_hits: int) -> tuple[str, float]:
+        hits = Counter(self.lexicon.intents.find(text))
+        if defect_hits:
+            # Naming a defect is a complaint about it, whatever else the message asks for.
+            hits["defect_complaint"] += defect_hits
+        if not hits:
+            return "other", 0.5
+        best = min(hits, key=lambda label: (-hits[label], self._priority.get(label, len(self._priority))))
+        # Share of the evidence, discounted when it rests on few hits: 1 hit alone → 0.8, 2 → 0.9, 1-1 tie → 0.4.
+        share = hits[best] / sum(hits.values())
+        return best, round(share * (1 - 0.4 * 0.5 ** hits[best]), 3)
+
+    def _emotion(self, text: str) -> tuple[str, float]:
+        hits = Counter(self.lexicon.emotions.find(text))
+        if text.count("!") >= 2 or len(_SHOUTING.findall(text)) >= 2:
+            # Exclamations and capitals amplify a negative feeling already expressed; alone they may be joy.
+            for label in ("angry", "anxious"):
+                if hits[label]:
+                    hits[label] += 1
+                    break
+        if "??" in text and hits["anxious"]:
+            hits["anxious"] += 1
+        if not +hits:
+            return "neutral", 0.6
+        order = ("angry", "anxious", "happy")
+        best = min((label for label in order if hits[label]), key=lambda label: (-hits[label], order.index(label)))
+        return best, round(min(0.95, 0.5 + 0.2 * hits[best]), 3)
+
+    def _slots(self, text: str) -> dict[str, Any]:
+        def first(name: str) -> str | None:
+            for pattern in self.lexicon.slots.get(name, ()):
+                m = pattern.search(text)
+                if m:
+                    return m.group(1)
+            return None
+
+        order_id = first("order_id")
+        phone = first("phone")
+        amounts: list[int] = []
+        for pattern in self.lexicon.slots.get("amount", ()):
+            for m in pattern.finditer(text):
+                cents = parse_amount(m.group(1))
+                if cents not in amounts:
+                    amounts.append(cents)
+        return {"order_id": order_id.upper() if order_id else None,
+                "phone": re.sub(r"[-\s]", "", phone) if phone else None,
+                "amounts": amounts}

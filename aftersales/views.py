@@ -1,0 +1,217 @@
+"""Frozen snapshots the store hands out (never ORM objects), and the JSON conversion they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+CHANNELS = ("tmall", "jd", "douyin", "wechat", "app", "phone", "web", "shopee", "lazada")
+ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "closed")
+ROLES = ("customer", "assistant")
+
+
+def jsonable(value: Any) -> Any:
+    """Dates → ISO strings, tuples → lists, Money and views → dicts, recursively; JSON-safe output."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A customer.
+
+    Attributes:
+        id: The customer id the chat backend sends.
+        name: Display name (may be empty for customers registered on first contact).
+        language: Preferred ISO 639-1 language, None when unknown.
+    """
+
+    id: str
+    name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """A catalog product as it is now.
+
+    Attributes:
+        sku: Stock-keeping unit, the product's id.
+        title: Display title.
+        description: Longer text.
+        category: apparel, accessories, bags, shoes, home, beauty, ...
+        price_cents: Current price in cents.
+        currency: ISO 4217 code.
+        stock: Units on hand.
+        presale: Sold ahead of stock; ships from `restock_date`.
+        restock_date: When stock is expected, None if not announced.
+        style_tags: Style words ("french_retro", "knit", ...).
+    """
+
+    sku: str
+    title: str
+    description: str
+    category: str
+    price_cents: int
+    currency: str
+    stock: int
+    presale: bool
+    restock_date: date | None
+    style_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    """A price that took effect at a moment (and held until the next point of the same sku).
+
+    Attributes:
+        sku: The product.
+        price_cents: The price from `effective_at` on.
+        effective_at: Tz-aware UTC instant.
+    """
+
+    sku: str
+    price_cents: int
+    effective_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderItemView:
+    """One order line with the product facts the policy needs, as of the read.
+
+    Attributes:
+        sku: The product.
+        title: Product title.
+        category: Product category.
+        quantity: Units bought.
+        unit_price_cents: What the customer paid per unit.
+        current_price_cents: The product's price now.
+        current_price_currency: Currency of that price (cross-border orders may be paid in another).
+        current_price_since: When the current price took effect (None without price history).
+        presale: Whether the product is sold on presale.
+        restock_date: Expected restock, None if not announced.
+        stock: Units on hand now.
+    """
+
+    sku: str
+    title: str
+    category: str
+    quantity: int
+    unit_price_cents: int
+    current_price_cents: int
+    current_price_currency: str
+    current_price_since: datetime | None
+    presale: bool
+    restock_date: date | None
+    stock: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order and its lines.
+
+    Attributes:
+        id: Order id ("O1001").
+        customer_id: Owner.
+        status: One of ORDER_STATUSES.
+        currency: Currency of the paid prices.
+        created_at: When the order was placed (tz-aware UTC).
+        paid_at, shipped_at, delivered_at: Milestones, None until reached.
+        destination_country: ISO 3166-1 alpha-2 country it ships to.
+        shipping_address: Free text address.
+        coupons: Coupon codes applied (a richer model comes with coupon stacking).
+        items: The order lines.
+    """
+
+    id: str
+    customer_id: str
+    status: str
+    currency: str
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    destination_country: str
+    shipping_address: str
+    coupons: tuple[str, ...] = ()
+    items: tuple[OrderItemView, ...] = ()
+
+    def item(self, sku: str) -> OrderItemView | None:
+        return next((i for i in self.items if i.sku == sku), None)
+
+    @property
+    def skus(self) -> tuple[str, ...]:
+        return tuple(i.sku for i in self.items)
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    """What a conversation remembers between turns.
+
+    Attributes:
+        order_id: The order the last turn was about.
+        sku: The product the last turn was about.
+    """
+
+    order_id: str | None = None
+    sku: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "sku": self.sku}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ConversationContext":
+        data = data or {}
+        return cls(order_id=data.get("order_id"), sku=data.get("sku"))
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A conversation with one customer on one channel.
+
+    Attributes:
+        id: Conversation id chosen by the caller.
+        customer_id: The customer talking.
+        channel: Where the conversation started.
+        created_at: First turn (tz-aware UTC).
+        context: What it remembers.
+    """
+
+    id: str
+    customer_id: str
+    channel: str
+    created_at: datetime
+    context: ConversationContext = field(default_factory=ConversationContext)
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One stored message.
+
+    Attributes:
+        conversation_id: The conversation.
+        role: "customer" or "assistant".
+        text: What was said.
+        payload: Structured facts of the turn (understanding, decision), JSON.
+        created_at: Tz-aware UTC.
+    """
+
+    conversation_id: str
+    role: str
+    text: str
+    payload: dict[str, Any]
+    created_at: datetime
