@@ -25,6 +25,10 @@ class NotFound(AftersalesError, LookupError):
         self.kind, self.key = kind, key
         self.code = f"{kind}_not_found"
 
+    def __reduce__(self):
+        # Ray pickles a replica's exception to the caller; rebuild from our own arguments, not from `args`.
+        return (type(self), (self.kind, self.key))
+
 
 class Conflict(AftersalesError):
     """A write that would contradict what is stored (an existing order id, a conversation of another customer)."""
@@ -46,6 +50,9 @@ class ConfigError(AftersalesError):
     def __init__(self, file: Path | str, key: str, reason: str):
         super().__init__(f"{file}: {key}: {reason}")
         self.file, self.key, self.reason = str(file), key, reason
+
+    def __reduce__(self):
+        return (type(self), (self.file, self.key, self.reason))
 
 
 class PolicyConfigError(ConfigError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
+import sys
 from dataclasses import dataclass
 
 import av
@@ -20,6 +21,17 @@ logger = logging.getLogger("kefu.models")
 _IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO", "AVIF", "HEIF")
 # Headers round durations and codecs pad the last frame: allow this much past a limit before calling it too long.
 _DURATION_SLACK_S = 1.0
+
+
+def _pillow_open():
+    """Pillow's own Image.open.
+
+    Importing ultralytics replaces Image.open process-wide with a wrapper that, on input Pillow cannot identify,
+    tries to pip-install a HEIF plugin: on an offline replica that turns a customer's bad upload into an
+    ImportError. Untrusted bytes go straight to Pillow instead.
+    """
+    patches = sys.modules.get("ultralytics.utils.patches")
+    return getattr(patches, "_image_open", None) or Image.open
 
 
 def _check_bytes(data: bytes) -> None:
@@ -44,7 +56,7 @@ def decode_image(data: bytes, *, max_pixels: int = 40_000_000) -> Image.Image:
     Image.init()
     formats = [name for name in _IMAGE_FORMATS if name in Image.OPEN]
     try:
-        image = Image.open(io.BytesIO(data), formats=formats)
+        image = _pillow_open()(io.BytesIO(data), formats=formats)
     except Image.DecompressionBombError as exc:
         raise MediaTooLarge(f"image is too large to decode safely: {exc}") from exc
     except UnidentifiedImageError as exc:

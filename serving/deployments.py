@@ -118,20 +118,14 @@ class CatalogSearch(_Ready):
         self.settings = settings
         self.limits = limits
         self.index = CatalogIndex.load(settings.index_dir)
-        self._checked = False
+        self._embedder: dict | None = None  # the Embedder's info, once checked against the index
 
     async def _vectors(self, call) -> np.ndarray:
-        if not self._checked:
+        if self._embedder is None:
             # The embedder's weights must be the ones the index was built with, or every score is noise.
             info = await self.embedder.info.remote()
-            if info["name"] != self.index.embedder_name or info["dim"] != self.index.dim:
-                from catalog_index.errors import IndexMismatch
-
-                raise IndexMismatch(
-                    f"index {self.settings.index_dir} was built with {self.index.embedder_name} (dim {self.index.dim}) "
-                    f"but the embedder serves {info['name']} (dim {info['dim']}); rebuild it with python -m catalog_index build"
-                )
-            self._checked = True
+            self.index.check_embedder(info["name"], info["dim"])
+            self._embedder = info
         return await call
 
     async def search_images(self, images: list[bytes], top_k: int | None = None) -> list[dict]:
@@ -165,8 +159,17 @@ class CatalogSearch(_Ready):
         return [m.to_dict() for m in voted]
 
     async def search_text(self, text: str, top_k: int | None = None) -> list[dict]:
+        """Keyword (BM25) search; merged with a text-embedding search when the embedder is CLIP-like."""
+        from catalog_index.index import merge_scores
+
         top_k = top_k or self.settings.top_k
-        return [m.to_dict() for m in self.index.search_text(text, top_k)]
+        by_words = self.index.search_text(text, top_k)
+        await self._vectors(asyncio.sleep(0))
+        if not self._embedder["supports_text"]:
+            return [m.to_dict() for m in by_words]
+        vectors = await self.embedder.embed_texts.remote([text])
+        merged = merge_scores(by_words, self.index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
+        return [m.to_dict() for m in merged]
 
     def min_score(self) -> float:
         return self.settings.min_score

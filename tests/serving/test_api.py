@@ -34,10 +34,13 @@ def assert_envelope(response: httpx.Response, status: int, code: str | None = No
 
 
 def huge_png_header(width: int = 60_000, height: int = 60_000) -> bytes:
-    """A PNG whose header claims a decompression bomb's size; its pixels are never there."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    """A PNG whose header claims a decompression bomb's size, with almost no pixel data behind it."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +146,7 @@ def test_catalog_search_by_video(client):
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
         ({"data": {"top_k": "3"}, "files": {"other": ("a", b"x")}}, 400),
         ({"content": b"text", "headers": {"content-type": "text/plain"}}, 415),
-        ({"files": {"video": ("v.mp4", b"\x00\x00\x00\x18ftypmp42garbage", "video/mp4")}}, 400),
+        ({"files": {"video": ("v.mp4", b"\x00\x00\x00\x18ftypmp42garbage", "video/mp4")}}, 415),
     ],
 )
 def test_catalog_search_bad_input(client, kwargs, status):

@@ -305,3 +305,13 @@ def test_video_with_a_sound_track_also_gives_its_audio():
     data = buf.getvalue()
     assert abs(len(decode_audio(data)) / 16_000 - 1.0) < 0.1
     assert decode_video_frames(data, max_frames=4)
+
+
+def test_unknown_bytes_stay_unsupported_after_ultralytics_patches_pillow():
+    # ultralytics swaps Image.open for a wrapper that tries to install a HEIF plugin on unknown input.
+    import ultralytics  # noqa: F401
+
+    from models.media import decode_image
+
+    with pytest.raises(UnsupportedMedia):
+        decode_image(b"GIF89a-not-really-an-image")
