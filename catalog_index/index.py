@@ -1,0 +1,323 @@
+"""The catalog index: FAISS inner-product search over product-image vectors, results aggregated per SKU."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from catalog_index import index_files as files
+from catalog_index.catalog import CatalogProduct
+from catalog_index.errors import CatalogError, IndexCorrupt, IndexMismatch
+from catalog_index.text_search import BM25Options, TextIndex
+
+logger = logging.getLogger("kefu.catalog_index")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One catalog product found for a query.
+
+    Attributes:
+        sku: The product's SKU.
+        title: Its title, for display.
+        score: Cosine similarity for image search (best over the product's photos), in [-1, 1]; a BM25 score
+            scaled to [0, 1) for text search; a blend of both from `merge_scores`.
+    """
+
+    sku: str
+    title: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "title": self.title, "score": self.score}
+
+
+def merge_scores(text_matches: Sequence[Match], vector_matches: Sequence[Match], weight: float = 0.3,
+                 top_k: int | None = None) -> list[Match]:
+    """One ranking from a text search and a vector search of the same query (CLIP embeds texts too).
+
+    A SKU's score is `weight`·text + (1 − weight)·vector, a side that did not find it contributing 0.
+
+    Raises:
+        CatalogError: `weight` outside [0, 1].
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise CatalogError(f"merge weight must be within [0, 1], not {weight}")
+    titles: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    for matches, share in ((text_matches, weight), (vector_matches, 1.0 - weight)):
+        for match in matches:
+            titles.setdefault(match.sku, match.title)
+            scores[match.sku] = scores.get(match.sku, 0.0) + share * match.score
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [Match(sku, titles[sku], score) for sku, score in ranked[:top_k]]
+
+
+def _check_top_k(top_k: int) -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
+        raise CatalogError(f"top_k must be a positive integer, not {top_k!r}")
+
+
+class CatalogIndex:
+    """Product-image vectors (several per SKU) in an exact FAISS inner-product index, plus product metadata.
+
+    Vectors are L2-normalised float32, so inner product is cosine similarity. Every vector has its own int64 id
+    (`IndexIDMap2` over `IndexFlatIP`) mapped to its SKU, so a later update can remove one product's vectors
+    by id without renumbering the others. Use `create` or `load`, not the constructor.
+    """
+
+    def __init__(self, embedder_name: str, dim: int, faiss_index: Any, id_to_sku: dict[int, str],
+                 products: dict[str, CatalogProduct], next_id: int, created_at: str | None = None,
+                 text_options: BM25Options | None = None):
+        self._embedder_name = embedder_name
+        self._dim = dim
+        self._faiss = faiss_index
+        self._id_to_sku = id_to_sku
+        self._products = products
+        self._next_id = next_id
+        self.created_at = created_at
+        self._text_options = text_options
+        self._counts = self._vectors_per_sku()
+        self._text = TextIndex(products.values(), text_options)
+
+    # -- construction -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, embedder_name: str, dim: int, text_options: BM25Options | None = None) -> "CatalogIndex":
+        """An empty index for vectors of `dim` made by the embedder called `embedder_name`."""
+        import faiss
+
+        if not isinstance(embedder_name, str) or not embedder_name.strip():
+            raise CatalogError("an index needs the name of the embedder its vectors come from")
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+            raise CatalogError(f"vector dimension must be a positive integer, not {dim!r}")
+        faiss_index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(dim)))
+        return cls(embedder_name, int(dim), faiss_index, {}, {}, 0, text_options=text_options)
+
+    def add(self, sku_vectors: np.ndarray, skus: Sequence[str]) -> np.ndarray:
+        """Add one vector per row, row i belonging to `skus[i]`; returns the ids given to them.
+
+        Raises:
+            CatalogError: Wrong shape or dimension, non-finite values, or as many SKUs as rows not given.
+        """
+        vectors = self._as_vectors(sku_vectors, "vectors to add")
+        if len(skus) != len(vectors) or any(not isinstance(s, str) or not s for s in skus):
+            raise CatalogError(f"add() needs one non-empty SKU per vector: {len(vectors)} vectors, {len(skus)} SKUs")
+        ids = np.arange(self._next_id, self._next_id + len(vectors), dtype=np.int64)
+        if len(vectors):
+            self._faiss.add_with_ids(vectors, ids)
+        for vector_id, sku in zip(ids.tolist(), skus):
+            self._id_to_sku[vector_id] = sku
+            self._counts[sku] = self._counts.get(sku, 0) + 1
+        self._next_id += len(vectors)
+        return ids
+
+    def set_products(self, products: Iterable[CatalogProduct]) -> None:
+        """Replace the product metadata (titles for results, text search) with `products`."""
+        products = list(products)
+        by_sku: dict[str, CatalogProduct] = {}
+        for product in products:
+            if product.sku in by_sku:
+                raise CatalogError(f"duplicate sku {product.sku!r} in set_products")
+            by_sku[product.sku] = product
+        self._products = by_sku
+        self._text = TextIndex(by_sku.values(), self._text_options)
+
+    # -- queries -------------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._faiss.ntotal)
+
+    @property
+    def embedder_name(self) -> str:
+        return self._embedder_name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def skus(self) -> list[str]:
+        """SKUs that have at least one vector, sorted."""
+        return sorted(self._counts)
+
+    def product(self, sku: str) -> CatalogProduct:
+        """The metadata of `sku`; CatalogError when the index does not know it."""
+        try:
+            return self._products[sku]
+        except KeyError:
+            raise CatalogError(f"no product {sku!r} in the catalog index") from None
+
+    def check_embedder(self, name: str, dim: int | None = None) -> None:
+        """Raise IndexMismatch unless queries from embedder `name` (of `dim`) fit this index."""
+        if name != self._embedder_name or (dim is not None and dim != self._dim):
+            raise IndexMismatch(
+                f"the catalog index was built with embedder {self._embedder_name} (dim {self._dim}) but the "
+                f"queries come from {name} (dim {dim if dim is not None else '?'}); rebuild the index with "
+                "python -m catalog_index build using the same embedder settings"
+            )
+
+    def search(self, vectors: np.ndarray, top_k: int) -> list[list[Match]]:
+        """For each query row, up to `top_k` distinct products, best first; a product's score is its best photo's.
+
+        Raises:
+            CatalogError: Queries of the wrong shape or dimension, non-finite values, or a bad top_k.
+        """
+        _check_top_k(top_k)
+        queries = self._as_vectors(vectors, "query vectors")
+        if len(queries) == 0:
+            return []
+        total = len(self)
+        if total == 0:
+            return [[] for _ in range(len(queries))]
+        # Enough neighbours for top_k distinct SKUs when each has few photos; doubled while some row falls short.
+        k = min(total, int(top_k) * max(2, min(self._max_per_sku(), 8)))
+        while True:
+            scores, ids = self._faiss.search(queries, k)
+            results = [self._aggregate(row_scores, row_ids, int(top_k)) for row_scores, row_ids in zip(scores, ids)]
+            if k >= total or all(len(row) >= top_k for row in results):
+                return results
+            k = min(total, k * 2)
+
+    def search_text(self, query: str, top_k: int) -> list[Match]:
+        """Products whose title, description, tags or category share terms with `query`, best first (no model).
+
+        Raises:
+            CatalogError: An empty query or a bad top_k.
+        """
+        _check_top_k(top_k)
+        if not isinstance(query, str) or not query.strip():
+            raise CatalogError("the text query is empty")
+        return [Match(sku, self._products[sku].title, score) for sku, score in self._text.search(query, int(top_k))]
+
+    def _aggregate(self, scores: np.ndarray, ids: np.ndarray, top_k: int) -> list[Match]:
+        # Results come sorted by score, so a SKU's first hit is its maximum over its vectors.
+        seen: dict[str, Match] = {}
+        for score, vector_id in zip(scores.tolist(), ids.tolist()):
+            if vector_id < 0:
+                break  # FAISS pads with -1 when k exceeds what it could return
+            sku = self._id_to_sku[vector_id]
+            if sku not in seen:
+                product = self._products.get(sku)
+                seen[sku] = Match(sku, product.title if product else sku, float(score))
+                if len(seen) == top_k:
+                    break
+        return list(seen.values())
+
+    def _as_vectors(self, vectors: np.ndarray, what: str) -> np.ndarray:
+        array = np.asarray(vectors, dtype=np.float32)
+        if array.ndim == 1 and array.shape[0] == self._dim:
+            array = array[None, :]
+        if array.ndim != 2 or array.shape[1] != self._dim:
+            raise CatalogError(
+                f"{what} must have shape (n, {self._dim}) for this index ({self._embedder_name}), got {array.shape}"
+            )
+        if not np.isfinite(array).all():
+            raise CatalogError(f"{what} contain NaN or infinite values")
+        # Re-normalising is cheap and keeps scores cosines even if a caller forgot; zero rows stay zero.
+        norms = np.linalg.norm(array, axis=1, keepdims=True)
+        return np.ascontiguousarray(array / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def _vectors_per_sku(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for sku in self._id_to_sku.values():
+            counts[sku] = counts.get(sku, 0) + 1
+        return counts
+
+    def _max_per_sku(self) -> int:
+        return max(self._counts.values(), default=1)
+
+    # -- persistence ---------------------------------------------------------------------------------------------
+
+    def save(self, directory: str | Path, extras: dict[str, Any] | None = None) -> Path:
+        """Write the index to `directory` atomically (replacing any index there); returns the directory.
+
+        `extras` are additional JSON files (name → data) written inside the same swap, e.g. the build report.
+
+        Raises:
+            CatalogError: A vector's SKU has no product metadata (set_products was not given it).
+        """
+        import faiss
+
+        unknown = sorted(set(self._counts) - set(self._products))
+        if unknown:
+            raise CatalogError(f"vectors of {len(unknown)} SKU(s) without product metadata: {', '.join(unknown[:5])}")
+
+        def fill(staging: Path) -> None:
+            faiss.write_index(self._faiss, str(staging / files.INDEX_FILE))
+            ids = {"next_id": self._next_id, "ids": [[i, sku] for i, sku in sorted(self._id_to_sku.items())]}
+            files.write_json(staging / files.IDS_FILE, ids)
+            files.write_json(staging / files.PRODUCTS_FILE, [p.to_dict() for p in self._products.values()])
+            for name, data in (extras or {}).items():
+                files.write_json(staging / name, data)
+            self.created_at = files.now_iso()
+            manifest = files.Manifest(
+                format_version=files.FORMAT_VERSION,
+                embedder=self._embedder_name,
+                dim=self._dim,
+                vectors=len(self),
+                skus=len(self._counts),
+                created_at=self.created_at,
+                index_sha256=files.sha256_file(staging / files.INDEX_FILE),
+                files={name: files.sha256_file(staging / name) for name in (files.IDS_FILE, files.PRODUCTS_FILE)},
+            )
+            # The manifest goes last: a directory holding one is complete.
+            files.write_json(staging / files.MANIFEST_FILE, manifest.to_dict())
+
+        target = files.write_atomically(Path(directory), fill)
+        logger.info("saved catalog index (%d vectors, %d SKUs, %s) to %s",
+                    len(self), len(self._counts), self._embedder_name, target)
+        return target
+
+    @classmethod
+    def load(cls, directory: str | Path, expected_embedder: str | None = None, expected_dim: int | None = None,
+             text_options: BM25Options | None = None) -> "CatalogIndex":
+        """The index saved in `directory`, after checking its manifest, checksums and internal consistency.
+
+        Raises:
+            IndexNotFound: Nothing was built at `directory`.
+            IndexMismatch: It was built by another embedder than `expected_embedder` or for another dimension.
+            IndexCorrupt: A file is missing, altered or inconsistent with the others.
+        """
+        import faiss
+
+        directory = Path(directory)
+        manifest = files.read_manifest(directory)
+        # Before hashing anything: a mismatch is the likelier problem and the cheaper check.
+        if (expected_embedder is not None and manifest.embedder != expected_embedder) or (
+            expected_dim is not None and manifest.dim != expected_dim
+        ):
+            raise IndexMismatch(
+                f"catalog index {directory} was built with embedder {manifest.embedder} (dim {manifest.dim}) but "
+                f"{expected_embedder or manifest.embedder} (dim {expected_dim or manifest.dim}) was expected; "
+                "rebuild it with python -m catalog_index build using the embedder you serve"
+            )
+        files.verify(directory, manifest)
+        try:
+            faiss_index = faiss.read_index(str(directory / files.INDEX_FILE))
+        except RuntimeError as exc:
+            raise IndexCorrupt(f"catalog index {directory}: FAISS cannot read {files.INDEX_FILE} ({exc})") from None
+        ids_data = files.read_json(directory, files.IDS_FILE)
+        products_data = files.read_json(directory, files.PRODUCTS_FILE)
+        try:
+            id_to_sku = {int(i): str(sku) for i, sku in ids_data["ids"]}
+            next_id = int(ids_data["next_id"])
+            products = {p.sku: p for p in (CatalogProduct.from_dict(item) for item in products_data)}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorrupt(f"catalog index {directory}: malformed sidecar ({exc!r}); rebuild it") from None
+        problems = []
+        if faiss_index.d != manifest.dim:
+            problems.append(f"FAISS dimension {faiss_index.d} ≠ manifest {manifest.dim}")
+        if faiss_index.ntotal != manifest.vectors or len(id_to_sku) != manifest.vectors:
+            problems.append(f"{faiss_index.ntotal} vectors and {len(id_to_sku)} ids, manifest says {manifest.vectors}")
+        if set(id_to_sku.values()) - set(products):
+            problems.append("ids refer to SKUs missing from products.json")
+        if problems:
+            raise IndexCorrupt(f"catalog index {directory} is inconsistent: {'; '.join(problems)}; rebuild it")
+        logger.info("loaded catalog index %s (%d vectors, %s)", directory, manifest.vectors, manifest.embedder)
+        return cls(manifest.embedder, manifest.dim, faiss_index, id_to_sku, products, next_id,
+                   created_at=manifest.created_at, text_options=text_options)
