@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 from PIL import Image
@@ -126,6 +126,20 @@ def check_texts(texts: Sequence[str]) -> None:
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def embed_in_batches(
+    images: Sequence[Image.Image], batch_size: int, dim: int, forward: "Callable[[list[Image.Image]], np.ndarray]"
+) -> np.ndarray:
+    """Validate, convert to RGB, run `forward` on chunks of `batch_size` images, and L2-normalise the rows."""
+    check_images(images)
+    if len(images) == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    rows = []
+    for index, chunk in enumerate(chunks(images, batch_size)):
+        first = index * batch_size
+        rows.append(forward([to_rgb(image, first + i) for i, image in enumerate(chunk)]))
+    return l2_normalised(np.concatenate(rows))
 
 
 def l2_normalised(rows: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from models.embedder import EmbedderConfig, check_images, check_texts, chunks, l2_normalised, to_rgb
+from models.embedder import EmbedderConfig, check_texts, chunks, embed_in_batches, l2_normalised
 
 logger = logging.getLogger("kefu.models")
 
@@ -70,16 +70,12 @@ class OpenClipEmbedder:
         """One L2-normalised float32 row per image, shape (len(images), dim)."""
         import torch
 
-        check_images(images)
-        if len(images) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        rows = []
-        for index, chunk in enumerate(chunks(images, self.config.batch_size)):
-            first = index * self.config.batch_size
-            batch = torch.stack([self.preprocess(to_rgb(image, first + i)) for i, image in enumerate(chunk)])
+        def forward(chunk: list[Image.Image]) -> np.ndarray:
+            batch = torch.stack([self.preprocess(image) for image in chunk])
             with torch.inference_mode():
-                rows.append(self.model.encode_image(batch.to(self.device)).float().cpu().numpy())
-        return l2_normalised(np.concatenate(rows))
+                return self.model.encode_image(batch.to(self.device)).float().cpu().numpy()
+
+        return embed_in_batches(images, self.config.batch_size, self.dim, forward)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised float32 row per text, in the same space as the images; long texts are truncated."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 from PIL import Image
 
-from models.embedder import EmbedderConfig, check_images, chunks, l2_normalised, to_rgb
+from models.embedder import EmbedderConfig, embed_in_batches, to_rgb
 
 if TYPE_CHECKING:
     import torch
@@ -74,17 +74,13 @@ class EfficientNetEmbedder:
         """One L2-normalised float32 row per image, shape (len(images), 1280)."""
         import torch
 
-        check_images(images)
-        if len(images) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        rows = []
-        for index, chunk in enumerate(chunks(images, self.config.batch_size)):
-            first = index * self.config.batch_size
-            batch = np.stack([self._pixels(image, first + i) for i, image in enumerate(chunk)])
+        def forward(chunk: list[Image.Image]) -> np.ndarray:
+            batch = np.stack([self._pixels(image, i) for i, image in enumerate(chunk)])
             tensor = torch.from_numpy(batch).to(self.device).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
-                rows.append(self.model(tensor).float().cpu().numpy())
-        return l2_normalised(np.concatenate(rows))
+                return self.model(tensor).float().cpu().numpy()
+
+        return embed_in_batches(images, self.config.batch_size, self.dim, forward)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         from models.errors import UnsupportedOperation
