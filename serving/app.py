@@ -1,7 +1,7 @@
 """The app builder: `serving.app:build_app` turns AppArgs into the bound Serve application (YAML `import_path`)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Ray Serve reads the builder's real annotation to validate the
+# YAML `args` into AppArgs.
 from ray.serve import Application
 
 from serving.config import AppArgs
@@ -25,6 +25,8 @@ def _batching(args: AppArgs, name: str) -> dict:
 
 def build_app(args: AppArgs) -> Application:
     """Ingress → Transcriber, DefectDetector, CatalogSearch (→ Embedder) and Dialogue."""
+    if not isinstance(args, AppArgs):
+        args = AppArgs.model_validate(args)
     embedder = Embedder.options(**_options(args, "Embedder")).bind(
         args.embedder, args.limits, **_batching(args, "Embedder")
     )

@@ -110,3 +110,17 @@ def test_verbose_json_numbers_segments():
         {"text": "你好 再见", "language": "zh", "language_probability": 0.9, "duration": 4.0, "segments": SEGMENTS}
     )
     assert [s["id"] for s in body["segments"]] == [0, 1] and body["task"] == "transcribe"
+
+
+def test_serve_run_validates_yaml_args_into_appargs():
+    # `serve run configs/serve.dev.yaml` hands the builder a plain dict and relies on its annotation to validate it.
+    from ray.serve import Application
+    from ray.serve._private.api import call_user_app_builder_with_args_if_necessary
+
+    from serving.app import build_app
+
+    config = yaml.safe_load((ROOT / "configs" / "serve.dev.yaml").read_text())
+    app = call_user_app_builder_with_args_if_necessary(build_app, config["applications"][0]["args"])
+    assert isinstance(app, Application)
+    with pytest.raises(ValidationError):
+        call_user_app_builder_with_args_if_necessary(build_app, {"deployments": {"Nope": {}}})
