@@ -28,6 +28,8 @@ class DetectorConfig:
         iou: IoU threshold in [0, 1] of non-maximum suppression.
         device: "auto" (CUDA when torch sees a GPU, else CPU), "cpu", "cuda" or "cuda:N".
         max_det: Most detections reported per image.
+        threads: torch intra-op CPU threads for this process; None leaves torch's default (all cores). On a
+            small box shared with the transcriber, fewer threads here keep the two from thrashing each other.
     """
 
     model: str = "yolov8s-fall"
@@ -36,6 +38,7 @@ class DetectorConfig:
     iou: float = 0.45
     device: str = "auto"
     max_det: int = 50
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         # ValueError, so that pydantic settings that embed this dataclass report it as a validation error.
@@ -52,6 +55,9 @@ class DetectorConfig:
                 raise ValueError(f"detector {name} must be a number in [0, 1], not {value!r}")
         if isinstance(self.max_det, bool) or not isinstance(self.max_det, int) or self.max_det < 1:
             raise ValueError(f"detector max_det must be a positive integer, not {self.max_det!r}")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise ValueError(f"detector threads must be a positive integer or None, not {self.threads!r}")
 
 
 class YoloDefectDetector:
@@ -70,7 +76,7 @@ class YoloDefectDetector:
         os.environ.setdefault("YOLO_AUTOINSTALL", "false")
         from ultralytics import YOLO
 
-        from models.device import pick_device
+        from models.device import cap_threads, pick_device
         from models.errors import ModelError, WeightsNotFound
         from models.registry import resolve
 
@@ -83,6 +89,7 @@ class YoloDefectDetector:
         if path.suffix.lower() not in (".pt", ".onnx"):
             raise ModelError(f"detector weights {path} must be an ultralytics .pt checkpoint or an .onnx export")
         self.device = pick_device(config.device)
+        cap_threads(config.threads)
         try:
             self.model = YOLO(str(path), task="detect")
         except Exception as exc:  # ultralytics raises many kinds for a bad or foreign checkpoint
