@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -204,6 +203,3 @@ class Dialogue(_Ready):
 
         return self.service.handle(TurnInput.from_dict(turn)).to_dict()
 
-
-def transcript_dict(transcript: Any) -> dict:
-    return asdict(transcript)
