@@ -15,8 +15,6 @@ from aftersales.views import ProductView
 
 logger = logging.getLogger("kefu.aftersales")
 
-CSV_COLUMNS = ("sku", "title", "description", "category", "price", "currency", "stock", "presale", "restock_date",
-               "style_tags", "image")
 # How long before `now` every product got the price it has in the CSV unless a drop is staged below.
 _LISTED_DAYS = 60
 # (sku, earlier price in yuan, days before now the price fell to the CSV price).
@@ -42,34 +40,23 @@ CUSTOMERS = (
 
 
 def read_catalog(catalog_csv: Path) -> list[ProductView]:
-    """The catalog CSV as products; a missing file, column or bad value raises SeedError naming the row."""
-    try:
-        with open(catalog_csv, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
-            if missing:
-                raise SeedError(f"{catalog_csv}: missing columns {', '.join(sorted(missing))}")
-            return [_product(catalog_csv, n, row) for n, row in enumerate(reader, start=2)]
-    except OSError as exc:
-        raise SeedError(f"cannot read catalog {catalog_csv}: {exc}") from None
+    """The shop's catalog file (CSV or JSONL, parsed by catalog_index, the same reader that builds the image index)
+    as store products; a missing file, column or bad value raises SeedError naming the row."""
+    from catalog_index.catalog import read_catalog as read_catalog_file
+    from catalog_index.errors import CatalogError
 
-
-def _product(path: Path, line: int, row: dict[str, str]) -> ProductView:
     try:
-        stock = int(row["stock"])
-        presale = row["presale"].strip().lower()
-        if presale not in ("true", "false") or stock < 0 or not row["sku"].strip():
-            raise ValueError("sku must be set, stock ≥ 0, presale true/false")
-        restock = row["restock_date"].strip()
-        return ProductView(
-            sku=row["sku"].strip(), title=row["title"].strip(), description=row["description"].strip(),
-            category=row["category"].strip(), price_cents=parse_amount(row["price"]),
-            currency=row["currency"].strip().upper(), stock=stock, presale=presale == "true",
-            restock_date=date.fromisoformat(restock) if restock else None,
-            style_tags=tuple(t for t in row["style_tags"].split("|") if t),
+        products = read_catalog_file(catalog_csv)
+    except CatalogError as exc:
+        raise SeedError(str(exc)) from None
+    return [
+        ProductView(
+            sku=p.sku, title=p.title, description=p.description, category=p.category, price_cents=p.price_cents,
+            currency=p.currency, stock=p.stock, presale=p.presale, restock_date=p.restock_date,
+            style_tags=p.style_tags,
         )
-    except (ValueError, InvalidInput) as exc:
-        raise SeedError(f"{path}, line {line}: {exc}") from None
+        for p in products
+    ]
 
 
 def seed_demo(store: Store, catalog_csv: Path, now: datetime | None = None) -> None:

@@ -77,9 +77,9 @@ def test_seed_links_channel_identities(seeded):
 def test_seed_rejects_a_bad_catalog(store, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(CATALOG.read_text(encoding="utf-8").replace("269.00", "26x.00"), encoding="utf-8")
-    with pytest.raises(SeedError, match="line 2"):
+    with pytest.raises(SeedError, match="row 2: product KF-SW-001: price"):
         seed_demo(store, bad, NOW)
-    with pytest.raises(SeedError, match="missing columns"):
+    with pytest.raises(SeedError, match=r"missing column\(s\) price, image"):
         (tmp_path / "cols.csv").write_text("sku,title\nA,B\n", encoding="utf-8")
         seed_demo(store, tmp_path / "cols.csv", NOW)
     with pytest.raises(SeedError):
