@@ -34,9 +34,10 @@ $(VENV)/.installed: pyproject.toml
 weights: install
 	$(BIN)/python -m models prepare
 
-index: $(DEMO_INDEX)/manifest.json
+# The index is a versioned root: versions/vNNNNNN/ plus an atomic CURRENT pointer that serving watches.
+index: $(DEMO_INDEX)/CURRENT
 
-$(DEMO_INDEX)/manifest.json: catalog_index/demo/catalog.csv | weights
+$(DEMO_INDEX)/CURRENT: catalog_index/demo/catalog.csv | weights
 	$(BIN)/python -m catalog_index build --catalog catalog_index/demo/catalog.csv --out $(DEMO_INDEX)
 
 # What the tests need from Debian: espeak-ng speaks the test voice notes.

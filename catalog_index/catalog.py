@@ -1,4 +1,4 @@
-"""The shop's catalog file (CSV or JSONL) read into validated, immutable product records."""
+"""The shop's catalog file (CSV, JSONL or Parquet) read into validated, immutable product records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -19,7 +19,7 @@ from catalog_index.errors import CatalogError
 logger = logging.getLogger("kefu.catalog_index")
 
 REQUIRED = ("sku", "title", "price", "image")
-OPTIONAL = ("description", "category", "currency", "stock", "presale", "restock_date", "style_tags")
+OPTIONAL = ("description", "category", "currency", "stock", "presale", "restock_date", "style_tags", "video")
 DEFAULT_CURRENCY = "CNY"
 LIST_SEPARATOR = "|"
 
@@ -44,6 +44,7 @@ class CatalogProduct:
         restock_date: When stock is expected back, if announced.
         style_tags: Free-form tags ("knit", "french_retro", ...).
         images: Product photos, absolute paths (the first is the main one).
+        videos: Product videos, absolute paths (may be empty).
     """
 
     sku: str
@@ -57,6 +58,7 @@ class CatalogProduct:
     restock_date: date | None
     style_tags: tuple[str, ...]
     images: tuple[Path, ...]
+    videos: tuple[Path, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; `from_dict` reverses it."""
@@ -72,6 +74,7 @@ class CatalogProduct:
             "restock_date": self.restock_date.isoformat() if self.restock_date else None,
             "style_tags": list(self.style_tags),
             "images": [str(p) for p in self.images],
+            "videos": [str(p) for p in self.videos],
         }
 
     @classmethod
@@ -90,16 +93,18 @@ class CatalogProduct:
             restock_date=date.fromisoformat(restock) if restock else None,
             style_tags=tuple(str(t) for t in data.get("style_tags", ())),
             images=tuple(Path(p) for p in data.get("images", ())),
+            videos=tuple(Path(p) for p in data.get("videos", ())),
         )
 
 
 def read_catalog(path: str | Path) -> list[CatalogProduct]:
-    """The products of a `.csv` or `.jsonl` catalog, in file order.
+    """The products of a `.csv`, `.jsonl` or `.parquet` catalog, in file order.
 
     Columns (CSV header / JSON keys): sku, title, price and image are required; description, category,
     currency (default CNY), stock (default 0), presale (default false), restock_date (YYYY-MM-DD) and style_tags
-    are optional. style_tags and image hold several values separated by "|" (JSONL may also use lists); an image
-    is a path relative to the catalog's folder, an absolute path or a file:// URL. Images are not opened here.
+    and video are optional. style_tags, image and video hold several values separated by "|" (JSONL and Parquet
+    may also use lists); an image or video is a path relative to the catalog's folder, an absolute path or a
+    file:// URL. Images and videos are not opened here. A Parquet file's row numbers count its records from 1.
 
     Raises:
         CatalogError: Unreadable file, unknown extension, missing column, bad value, duplicate sku or a product
@@ -107,11 +112,12 @@ def read_catalog(path: str | Path) -> list[CatalogProduct]:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise CatalogError(f"unsupported catalog format {suffix or '(no extension)'!r}; use .csv or .jsonl", path=path)
+    if suffix not in (".csv", ".jsonl", ".parquet"):
+        raise CatalogError(f"unsupported catalog format {suffix or '(no extension)'!r}; use .csv, .jsonl or .parquet",
+                           path=path)
     if not path.is_file():
         raise CatalogError("catalog file does not exist", path=path)
-    rows = _csv_rows(path) if suffix == ".csv" else _jsonl_rows(path)
+    rows = {".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}[suffix](path)
     products: list[CatalogProduct] = []
     first_row: dict[str, int] = {}
     try:
@@ -170,6 +176,21 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield line_number, row
 
 
+def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pyarrow
+    import pyarrow.parquet
+
+    try:
+        table = pyarrow.parquet.read_table(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        raise CatalogError(f"cannot read catalog: {exc}", path=path) from None
+    missing = [name for name in REQUIRED if name not in table.column_names]
+    if missing:
+        raise CatalogError(f"missing column(s) {', '.join(missing)}", path=path)
+    for row_number, row in enumerate(table.to_pylist(), start=1):
+        yield row_number, row
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -192,6 +213,7 @@ def _product(path: Path, row: int, data: Mapping[str, Any]) -> CatalogProduct:
     if not title:
         raise fail(f"product {sku} has an empty title")
     images = tuple(_image_path(path, row, sku, item) for item in _items(data.get("image")))
+    videos = tuple(_image_path(path, row, sku, item, "video") for item in _items(data.get("video")))
     if not images:
         raise fail(f"product {sku} has no image")
     currency = (_text(data.get("currency")) or DEFAULT_CURRENCY).upper()
@@ -209,6 +231,7 @@ def _product(path: Path, row: int, data: Mapping[str, Any]) -> CatalogProduct:
         restock_date=_date(data.get("restock_date"), fail, sku),
         style_tags=tuple(_items(data.get("style_tags"))),
         images=images,
+        videos=videos,
     )
 
 
@@ -230,6 +253,8 @@ def _price_cents(value: Any, fail, sku: str) -> int:
 
 
 def _stock(value: Any, fail, sku: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Parquet written from pandas stores integer columns with gaps as floats
     text = _text(value)
     if not text:
         return 0
@@ -250,6 +275,10 @@ def _flag(value: Any, fail, sku: str) -> bool:
 
 
 def _date(value: Any, fail, sku: str) -> date | None:
+    if isinstance(value, datetime):  # Parquet date and timestamp columns arrive as Python objects
+        return value.date()
+    if isinstance(value, date):
+        return value
     text = _text(value)
     if not text:
         return None
@@ -259,12 +288,12 @@ def _date(value: Any, fail, sku: str) -> date | None:
         raise fail(f"product {sku}: restock_date {text!r} is not a YYYY-MM-DD date") from None
 
 
-def _image_path(catalog: Path, row: int, sku: str, item: str) -> Path:
+def _image_path(catalog: Path, row: int, sku: str, item: str, kind: str = "image") -> Path:
     if "://" in item:
         url = urlparse(item)
         if url.scheme != "file" or url.netloc not in ("", "localhost"):
             raise CatalogError(
-                f"product {sku}: image {item!r} is not a local path or file:// URL (images are never downloaded)",
+                f"product {sku}: {kind} {item!r} is not a local path or file:// URL ({kind}s are never downloaded)",
                 path=catalog, row=row,
             )
         return Path(url2pathname(url.path))

@@ -40,6 +40,11 @@ class Manifest:
         created_at: UTC time of the save, ISO 8601.
         index_sha256: sha256 of the FAISS file.
         files: Every other data file's name → its sha256 (ids and products sidecars).
+        factory: The FAISS factory string of the index ("Flat", "IVF1024,Flat", "HNSW32", ...); indexes written
+            before it was recorded are exact ("Flat").
+        nprobe: Inverted lists searched per query (IVF indexes only), applied on load.
+        ef_search: Candidate list length of an HNSW search (HNSW indexes only), applied on load.
+        refine_k_factor: How many times top-k candidates a refining index ("...,RFlat") re-ranks exactly.
     """
 
     format_version: int
@@ -50,6 +55,10 @@ class Manifest:
     created_at: str
     index_sha256: str
     files: dict[str, str]
+    factory: str = "Flat"
+    nprobe: int | None = None
+    ef_search: int | None = None
+    refine_k_factor: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +81,16 @@ def write_json(path: Path, data: Any) -> None:
         json.dump(data, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file written by a library that does not (FAISS) to disk before it is published."""
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def read_json(directory: Path, name: str) -> Any:
@@ -106,6 +125,10 @@ def read_manifest(directory: Path) -> Manifest:
             created_at=str(data["created_at"]),
             index_sha256=str(data["index_sha256"]),
             files={str(k): str(v) for k, v in dict(data.get("files", {})).items()},
+            factory=str(data.get("factory") or "Flat"),
+            nprobe=_optional_int(data.get("nprobe")),
+            ef_search=_optional_int(data.get("ef_search")),
+            refine_k_factor=_optional_int(data.get("refine_k_factor")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorrupt(f"catalog index {directory}: malformed {MANIFEST_FILE} ({exc!r}); rebuild it") from None
@@ -160,12 +183,12 @@ def write_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
-def _fsync_dir(directory: Path) -> None:
-    # Makes the renames durable on POSIX; Windows cannot open directories, and durability there is best effort.
+def fsync_dir(directory: Path) -> None:
+    """Make renames inside `directory` durable (best effort where directories cannot be opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

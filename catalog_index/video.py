@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -108,3 +108,28 @@ def dedupe_frames(vectors: np.ndarray, threshold: float = 0.98) -> list[int]:
         if float(unit[i] @ unit[kept[-1]]) < threshold:
             kept.append(i)
     return kept
+
+
+def identify_video(
+    times: Sequence[float],
+    vectors: np.ndarray,
+    search: Callable[[np.ndarray, int], list[list[Match]]],
+    top_k: int,
+    dedupe_threshold: float = 0.98,
+) -> list[VideoMatch]:
+    """The serving path for one video: drop near-duplicate frames, search the rest, vote.
+
+    Deduplicating before the vote is what stops a camera held still on one product from outvoting another shown in
+    fewer, different frames. `search` is `CatalogIndex.search` (or anything with its signature).
+
+    Raises:
+        CatalogError: `times` and `vectors` disagree in length, or any error of `dedupe_frames` / `vote`.
+    """
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.ndim != 2 or len(times) != len(array):
+        raise CatalogError(f"{len(times)} frame times for frame vectors of shape {array.shape}")
+    keep = dedupe_frames(array, dedupe_threshold)
+    if not keep:
+        return []
+    per_frame = search(array[keep], top_k)
+    return vote([(float(times[i]), matches) for i, matches in zip(keep, per_frame)], top_k)

@@ -63,17 +63,21 @@ class CatalogSettings(_Strict):
     """The product catalog index served by CatalogSearch.
 
     Attributes:
-        index_dir: Directory written by `python -m catalog_index build`.
+        index_dir: Versioned index root written by `python -m catalog_index build` (`CURRENT` names the version
+            served), or a plain saved index folder.
         top_k: Default number of matches returned.
         min_score: A photo's best match below this cosine similarity is not treated as an identified product.
         keyword_weight: Share of the keyword (BM25) score when a text query is also embedded by a CLIP-like
             embedder; the rest is the text-embedding similarity. 1.0 ranks by keywords alone.
+        watch_interval_s: How often each CatalogSearch replica polls `<index_dir>/CURRENT` for a newly published
+            version and swaps to it without downtime; 0 disables the watch (a restart or `reconfigure` swaps).
     """
 
     index_dir: str = "var/index/demo"
     top_k: int = Field(5, ge=1, le=100)
     min_score: float = Field(0.5, ge=-1.0, le=1.0)
     keyword_weight: float = Field(0.5, ge=0.0, le=1.0)
+    watch_interval_s: float = Field(2.0, ge=0.0)
 
 
 class DialogueSettings(_Strict):

@@ -108,31 +108,52 @@ class Embedder(_Ready):
 
 @serve.deployment
 class CatalogSearch(_Ready):
-    """Photos, a video or a text → catalog matches, through the Embedder and the FAISS catalog index."""
+    """Photos, a video or a text → catalog matches, through the Embedder and the FAISS catalog index.
+
+    The index follows its versioned root without a restart (`catalog_index.live.LiveIndex`). Ray Serve 2.60 runs a
+    synchronous constructor on the replica's event loop, so the watch starts in `__init__`; should a future Serve
+    call it outside a running loop, the first request starts it instead.
+    """
 
     def __init__(self, embedder: DeploymentHandle, settings: CatalogSettings, limits: Limits):
-        from catalog_index.index import CatalogIndex
+        from catalog_index.live import LiveIndex
 
         self.embedder = embedder
         self.settings = settings
         self.limits = limits
-        self.index = CatalogIndex.load(settings.index_dir)
+        self.live = LiveIndex(settings.index_dir, settings.watch_interval_s)
         self._embedder: dict | None = None  # the Embedder's info, once checked against the index
+        self.live.start_watch()
 
-    async def _vectors(self, call) -> np.ndarray:
+    def version(self) -> str | None:
+        """The index version being served ("v000003"), or None when `index_dir` is a plain index folder."""
+        return self.live.version
+
+    async def reconfigure(self, user_config: dict) -> None:
+        """Serve's `user_config`: {"index_version": "v000004"} or {"reload": true}; see `LiveIndex.reconfigure`."""
+        await self.live.reconfigure(user_config)
+
+    # -- searches -----------------------------------------------------------------------------------------------
+
+    async def _checked(self):
+        """The index to answer one request with, after checking (once) that the Embedder fits it."""
+        self.live.start_watch()
+        index = self.live.index  # read once: a swap during this request does not change what it searches
         if self._embedder is None:
             # The embedder's weights must be the ones the index was built with, or every score is noise.
             info = await self.embedder.info.remote()
-            self.index.check_embedder(info["name"], info["dim"])
+            index.check_embedder(info["name"], info["dim"])
             self._embedder = info
-        return await call
+            self.live.expect(info["name"], info["dim"])
+        return index
 
     async def search_images(self, images: list[bytes], top_k: int | None = None) -> list[dict]:
         """One ranking for all photos of one message: a SKU's score is its best over the photos."""
         top_k = top_k or self.settings.top_k
-        vectors = await self._vectors(self.embedder.embed_images.remote(images))
+        index = await self._checked()
+        vectors = await self.embedder.embed_images.remote(images)
         best: dict[str, Any] = {}
-        for matches in self.index.search(vectors, top_k):
+        for matches in index.search(vectors, top_k):
             for match in matches:
                 if match.sku not in best or match.score > best[match.sku].score:
                     best[match.sku] = match
@@ -140,10 +161,11 @@ class CatalogSearch(_Ready):
         return [m.to_dict() for m in ranked]
 
     async def search_video(self, video: bytes, top_k: int | None = None) -> list[dict]:
-        from catalog_index.video import dedupe_frames, vote
+        from catalog_index.video import identify_video
         from models.media import decode_video_frames
 
         top_k = top_k or self.settings.top_k
+        index = await self._checked()
         frames = await asyncio.to_thread(
             decode_video_frames, video, max_frames=self.limits.max_video_frames, max_seconds=self.limits.max_video_seconds
         )
@@ -151,10 +173,9 @@ class CatalogSearch(_Ready):
         pictures = [picture.copy() for _, picture in frames]
         for picture in pictures:
             picture.thumbnail((448, 448))
-        vectors = await self._vectors(self.embedder.embed_pictures.remote(pictures))
-        keep = dedupe_frames(vectors)
-        per_frame = self.index.search(vectors[keep], top_k)
-        voted = vote([(frames[i][0], matches) for i, matches in zip(keep, per_frame)], top_k)
+        vectors = await self.embedder.embed_pictures.remote(pictures)
+        # Near-duplicate frames are dropped before the vote, so a still camera cannot outvote a product shown less.
+        voted = identify_video([t for t, _ in frames], vectors, index.search, top_k)
         return [m.to_dict() for m in voted]
 
     async def search_text(self, text: str, top_k: int | None = None) -> list[dict]:
@@ -162,12 +183,12 @@ class CatalogSearch(_Ready):
         from catalog_index.index import merge_scores
 
         top_k = top_k or self.settings.top_k
-        by_words = self.index.search_text(text, top_k)
-        await self._vectors(asyncio.sleep(0))
+        index = await self._checked()
+        by_words = index.search_text(text, top_k)
         if not self._embedder["supports_text"]:
             return [m.to_dict() for m in by_words]
         vectors = await self.embedder.embed_texts.remote([text])
-        merged = merge_scores(by_words, self.index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
+        merged = merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
         return [m.to_dict() for m in merged]
 
     def min_score(self) -> float:

@@ -31,12 +31,12 @@ def embedder():
 @pytest.fixture(scope="module")
 def demo_index(embedder, tmp_path_factory):
     from catalog_index.build import build_index
-    from catalog_index.index import CatalogIndex
+    from catalog_index.versions import open_index
 
     out = tmp_path_factory.mktemp("real-index") / "index"
     report = build_index(DEMO_CATALOG, out, embedder, progress=False)
     assert report.products == 32 and not report.skipped
-    return CatalogIndex.load(out, expected_embedder=embedder.name)
+    return open_index(out, expected_embedder=embedder.name)
 
 
 def _backgrounds() -> list[Image.Image]:

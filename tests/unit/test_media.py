@@ -315,3 +315,94 @@ def test_unknown_bytes_stay_unsupported_after_ultralytics_patches_pillow():
 
     with pytest.raises(UnsupportedMedia):
         decode_image(b"GIF89a-not-really-an-image")
+
+
+# ------------------------------------------------------------------------------------- video: scene changes
+
+
+CATALOG_IMAGES = __import__("pathlib").Path(__file__).resolve().parents[2] / "catalog_index" / "demo" / "images"
+VIDEO_CODECS = [("mp4", "libx264"), ("mp4", "mpeg4"), ("mov", "libx264"), ("mov", "mpeg4"),
+                ("webm", "libvpx"), ("webm", "libvpx-vp9")]
+
+
+def encode_scenes(scenes: list[tuple[Image.Image, float]], fmt: str = "mp4", codec: str = "mpeg4",
+                  fps: int = 10, size: int = 96) -> bytes:
+    """One clip of several still scenes, each drifting slowly (a hand-held camera) for its number of seconds."""
+    if codec not in av.codecs_available:
+        pytest.skip(f"this FFmpeg build cannot encode {codec}")
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size, size, "yuv420p"
+        for picture, seconds in scenes:
+            base = picture.convert("RGB").resize((size + 16, size + 16))
+            for i in range(int(seconds * fps)):
+                shift = abs(i % 30 - 15)  # back and forth, one pixel a frame
+                for packet in stream.encode(av.VideoFrame.from_image(base.crop((shift, 0, shift + size, size)))):
+                    container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buf.getvalue()
+
+
+def catalog_picture(sku: str) -> Image.Image:
+    return Image.open(CATALOG_IMAGES / f"{sku}.jpg")
+
+
+def segment_of(picture: Image.Image, a: Image.Image, b: Image.Image) -> str:
+    """Which of two scenes a decoded frame shows, by the nearer mean colour."""
+    mean = np.asarray(picture.resize((8, 8)), np.float32).mean(axis=(0, 1))
+    dist = [np.abs(mean - np.asarray(s.convert("RGB").resize((8, 8)), np.float32).mean(axis=(0, 1))).sum() for s in (a, b)]
+    return "AB"[int(np.argmin(dist))]
+
+
+@pytest.mark.parametrize(("fmt", "codec"), VIDEO_CODECS, ids=[f"{f}-{c}" for f, c in VIDEO_CODECS])
+def test_every_container_and_codec_a_phone_sends_decodes_with_its_cut(fmt, codec):
+    a, b = catalog_picture("KF-JK-001"), catalog_picture("KF-DR-002")
+    frames = decode_video_frames(encode_scenes([(a, 2.0), (b, 2.0)], fmt, codec), max_frames=6)
+    times = [t for t, _ in frames]
+    assert 1 <= len(frames) <= 6 and times == sorted(times) and len(set(times)) == len(times)
+    assert all(0.0 <= t < 4.1 for t in times)
+    seen = [segment_of(p, a, b) for _, p in frames]
+    assert "A" in seen and "B" in seen
+    after_cut = [t for t, p in frames if 2.0 - 0.05 <= t <= 2.2]
+    assert after_cut, f"no frame within 0.2 s after the cut at 2.0 s: {times}"
+
+
+def test_a_short_scene_between_evenly_spread_samples_is_not_missed():
+    # 4 even samples of a 4 s clip land near 0.5, 1.5, 2.5, 3.5 s: a 0.3 s scene at 1.6 s would fall between them.
+    a, b = catalog_picture("KF-JK-001"), catalog_picture("KF-DR-002")
+    data = encode_scenes([(a, 1.6), (b, 0.3), (a, 2.1)])
+    without = decode_video_frames(data, max_frames=4, scene_threshold=None)
+    assert [segment_of(p, a, b) for _, p in without] == ["A"] * 4
+    frames = decode_video_frames(data, max_frames=4)
+    assert len(frames) == 4
+    found = [t for t, p in frames if segment_of(p, a, b) == "B"]
+    assert found and 1.55 <= found[0] <= 1.8, [t for t, _ in frames]
+    # The cut back to A is kept too (it is a scene change), and the even samples fill what room is left.
+    assert any(1.85 <= t <= 2.0 for t, _ in frames)
+
+
+def test_camera_drift_and_fades_are_not_scene_changes():
+    # The grey ramp brightens 5 levels a frame and the drifting scene pans 1 px a frame: neither is a cut, so the
+    # frames stay evenly spread exactly as with detection switched off.
+    for data in (encode_video(4.0, fps=10), encode_scenes([(catalog_picture("KF-JK-001"), 4.0)])):
+        on = [t for t, _ in decode_video_frames(data, max_frames=5)]
+        off = [t for t, _ in decode_video_frames(data, max_frames=5, scene_threshold=None)]
+        assert on == off
+
+
+def test_scene_changes_beyond_the_frame_budget_keep_the_strongest():
+    # Eight scenes alternating between two products: seven cuts, but only three frames allowed.
+    a, b = catalog_picture("KF-JK-001"), catalog_picture("KF-DR-002")
+    frames = decode_video_frames(encode_scenes([(a, 0.5), (b, 0.5)] * 4), max_frames=3)
+    times = [t for t, _ in frames]
+    assert len(frames) == 3 and times == sorted(times)
+    assert all(abs(t * 2 - round(t * 2)) < 0.11 for t in times), f"every kept frame should start a scene: {times}"
+
+
+def test_bad_scene_threshold_is_refused():
+    data = encode_video(1.0)
+    for bad in (0.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="scene_threshold"):
+            decode_video_frames(data, scene_threshold=bad)

@@ -14,7 +14,7 @@ from PIL import Image
 from catalog_index.build import BuildReport, build_index, decode_images, image_jobs, load_image
 from catalog_index.catalog import read_catalog
 from catalog_index.errors import CatalogError
-from catalog_index.index import CatalogIndex
+from catalog_index.versions import IndexRoot, open_index
 from tests.conftest import DEMO_CATALOG
 
 
@@ -62,15 +62,17 @@ def test_demo_catalog_builds_an_index_of_all_32_skus(demo_build):
     assert report.skipped == () and report.skipped_products == ()
     assert report.embedder == embedder.name and report.seconds > 0 and report.images_per_second > 0
     assert embedder.calls == [8, 8, 8, 8]
-    index = CatalogIndex.load(out, expected_embedder=embedder.name)
+    index = open_index(out, expected_embedder=embedder.name)
     assert len(index) == 32 and len(index.skus) == 32
-    on_disk = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
-    assert on_disk == json.loads(json.dumps(report.to_dict()))
+    assert report.version == IndexRoot(out).current_version() and report.resumed_images == 0
+    assert not (out / ".build").exists()  # the shards are gone once the version is published
+    on_disk = json.loads((IndexRoot(out).current_dir() / "build_report.json").read_text(encoding="utf-8"))
+    assert on_disk == json.loads(json.dumps({**report.to_dict(), "version": ""}))
 
 
 def test_each_demo_image_finds_its_own_sku(demo_build):
     _, out, embedder = demo_build
-    index = CatalogIndex.load(out)
+    index = open_index(out)
     images = [Image.open(p) for p in sorted((DEMO_CATALOG.parent / "images").glob("*.jpg"))]
     stems = [Path(img.filename).stem for img in images]
     results = index.search(embedder.embed_images(images), top_k=1)
@@ -102,7 +104,7 @@ def test_missing_and_corrupt_images_are_skipped_and_reported(tmp_path):
     assert skipped[("KF-DR-001", "KF-DR-001.jpg")].startswith("cannot decode")
     assert report.skipped_products == ("KF-SW-002", "KF-DR-001")
     assert report.products == 3 and report.images == 3
-    index = CatalogIndex.load(tmp_path / "index")
+    index = open_index(tmp_path / "index")
     assert index.skus == ["KF-DR-002", "KF-SW-001", "KF-SW-003"]
     with pytest.raises(CatalogError):
         index.product("KF-SW-002")
@@ -118,7 +120,8 @@ def test_no_readable_image_at_all_is_an_error_and_writes_nothing(tmp_path):
     assert not (tmp_path / "index").exists()
 
 
-@pytest.mark.parametrize("option", [{"batch_size": 0}, {"workers": 0}, {"batch_size": 2.5}])
+@pytest.mark.parametrize("option", [{"batch_size": 0}, {"workers": 0}, {"batch_size": 2.5}, {"shard_size": 0},
+                                    {"factory": ""}])
 def test_bad_build_options(tmp_path, option):
     with pytest.raises(CatalogError):
         build_index(DEMO_CATALOG, tmp_path / "index", HistogramEmbedder(), progress=False, **option)
@@ -149,6 +152,8 @@ def test_cli_stats_and_text_search(demo_build, capsys):
     assert main(["stats", "--index", str(out)]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["vectors"] == 32 and stats["manifest"]["embedder"] == "test/colour-gradient-histogram"
+    assert stats["version"] == IndexRoot(out).current_version() and stats["versions"] == IndexRoot(out).versions()
+    assert stats["skus"] == 32 and stats["dim"] == HistogramEmbedder.dim
     assert stats["categories"]["apparel"] == 15
     assert main(["search", "--index", str(out), "--text", "denim jacket", "--top-k", "2", "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
@@ -163,3 +168,23 @@ def test_cli_errors_exit_non_zero_with_a_message(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["search", "--index", str(tmp_path)])  # neither --image nor --text
     assert usage.value.code == 2
+
+
+def test_cli_verify_accepts_a_sound_index_and_names_an_altered_file(tmp_path, capsys):
+    from catalog_index.__main__ import main
+
+    out = tmp_path / "index"
+    build_index(DEMO_CATALOG, out, HistogramEmbedder(), batch_size=8, progress=False)
+    assert main(["verify", "--index", str(out)]) == 0
+    assert "ok" in capsys.readouterr().out
+    products = IndexRoot(out).current_dir() / "products.json"
+    products.write_text(products.read_text(encoding="utf-8").replace("KF-SW-001", "KF-XX-001"), encoding="utf-8")
+    assert main(["verify", "--index", str(out)]) == 1
+    assert "products.json" in capsys.readouterr().err
+
+
+def test_cli_verify_of_nothing_exits_non_zero(tmp_path, capsys):
+    from catalog_index.__main__ import main
+
+    assert main(["verify", "--index", str(tmp_path / "nothing")]) == 1
+    assert "no catalog index" in capsys.readouterr().err

@@ -148,3 +148,50 @@ def test_unreadable_files(tmp_path):
         read_catalog(tmp_path / "bin.csv")
     with pytest.raises(CatalogError, match="no products"):
         read_catalog(write_csv(tmp_path))
+
+
+def write_parquet(tmp_path: Path, rows: list[dict]) -> Path:
+    import pyarrow
+    import pyarrow.parquet
+
+    path = tmp_path / "catalog.parquet"
+    pyarrow.parquet.write_table(pyarrow.Table.from_pylist(rows), path)
+    return path
+
+
+def test_parquet_with_lists_dates_float_prices_and_videos(tmp_path):
+    path = write_parquet(tmp_path, [
+        {"sku": "P-1", "title": "mug", "price": 0.29, "image": ["a.jpg", "b.jpg"], "video": ["clips/p1.mp4"],
+         "stock": 3.0, "presale": True, "restock_date": date(2026, 1, 2), "style_tags": ["home"]},
+        {"sku": "P-2", "title": "bowl", "price": 39.0, "image": ["c.jpg"], "video": None,
+         "stock": None, "presale": False, "restock_date": None, "style_tags": []},
+    ])
+    mug, bowl = read_catalog(path)
+    assert mug.price_cents == 29 and mug.stock == 3 and mug.presale is True
+    assert mug.restock_date == date(2026, 1, 2) and mug.style_tags == ("home",)
+    assert mug.images == ((tmp_path / "a.jpg").resolve(), (tmp_path / "b.jpg").resolve())
+    assert mug.videos == ((tmp_path / "clips" / "p1.mp4").resolve(),)
+    assert bowl.price_cents == 3900 and bowl.stock == 0 and bowl.videos == () and bowl.restock_date is None
+    assert CatalogProduct.from_dict(mug.to_dict()) == mug
+
+
+def test_parquet_errors_name_the_file_and_record(tmp_path):
+    with pytest.raises(CatalogError, match=r"catalog.parquet: missing column\(s\) price"):
+        read_catalog(write_parquet(tmp_path, [{"sku": "A", "title": "a", "image": "a.jpg"}]))
+    bad = write_parquet(tmp_path, [{"sku": "A", "title": "a", "price": "1", "image": "a.jpg"},
+                                   {"sku": "B", "title": "b", "price": "x", "image": "b.jpg"}])
+    with pytest.raises(CatalogError, match=r"catalog.parquet, row 2: product B: price 'x' is not a number"):
+        read_catalog(bad)
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_bytes(b"not parquet at all")
+    with pytest.raises(CatalogError, match="cannot read catalog"):
+        read_catalog(garbage)
+
+
+def test_csv_video_column_and_remote_videos_refused(tmp_path):
+    header = HEADER + ",video"
+    path = write_csv(tmp_path, "A,a,,x,1,CNY,1,false,,,a.jpg,v1.mp4|v2.mp4", header=header)
+    assert [v.name for v in read_catalog(path)[0].videos] == ["v1.mp4", "v2.mp4"]
+    path = write_csv(tmp_path, "A,a,,x,1,CNY,1,false,,,a.jpg,https://cdn.example.com/v.mp4", header=header)
+    with pytest.raises(CatalogError, match="video 'https://cdn.example.com/v.mp4' is not a local path"):
+        read_catalog(path)

@@ -63,3 +63,38 @@ def test_dedupe_drops_near_duplicate_consecutive_frames():
         dedupe_frames(np.zeros(32))
     with pytest.raises(CatalogError):
         dedupe_frames(vectors, threshold=2.0)
+
+
+def test_identify_video_dedupes_a_still_camera_before_the_vote():
+    from catalog_index.video import identify_video
+
+    # Catalog: A and B are orthogonal directions. The clip holds B still for five frames, then shows A from three
+    # different angles: by raw frame count B would win 5-3; after dedupe B is one frame and A wins 3-1.
+    rng = np.random.default_rng(1)
+    a, b = np.eye(16, dtype=np.float32)[:2]
+    angles = [a + 0.4 * rng.standard_normal(16).astype(np.float32) for _ in range(3)]
+    still = [b + 0.01 * rng.standard_normal(16).astype(np.float32) for _ in range(5)]  # sensor noise only
+    vectors = np.stack(still + angles)
+    times = [0.1 * i for i in range(len(vectors))]
+    searched: list[np.ndarray] = []
+
+    def search(queries: np.ndarray, top_k: int) -> list[list[Match]]:
+        searched.append(queries)
+        return [frame(*sorted([("A", float(q @ a / np.linalg.norm(q))), ("B", float(q @ b / np.linalg.norm(q)))],
+                              key=lambda x: -x[1])) for q in queries]
+
+    voted = identify_video(times, vectors, search, top_k=2)
+    assert len(searched[0]) == 4, "the still frames should be searched once"
+    assert voted[0].sku == "A" and voted[0].votes == 3
+    assert voted[0].timestamps == pytest.approx((0.5, 0.6, 0.7))
+    assert voted[1].sku == "B" and voted[1].votes == 1 and voted[1].timestamps == (0.0,)
+    # Without dedupe the still camera would have carried it: the dedupe is what decides.
+    assert identify_video(times, vectors, search, top_k=2, dedupe_threshold=1.0)[0].sku == "B"
+
+
+def test_identify_video_refuses_mismatched_input_and_accepts_no_frames():
+    from catalog_index.video import identify_video
+
+    with pytest.raises(CatalogError, match="frame times"):
+        identify_video([0.0], np.zeros((2, 4)), lambda q, k: [[] for _ in q], 3)
+    assert identify_video([], np.zeros((0, 4)), lambda q, k: [[] for _ in q], 3) == []
