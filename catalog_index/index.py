@@ -114,6 +114,7 @@ class CatalogIndex:
         self._ef_search = ef_search
         self._refine_k_factor = refine_k_factor
         self._sku_ids = self._ids_per_sku()
+        self._most_photos: int | None = None  # max vectors of one SKU; None after a change (O(SKUs) to recount)
         self._text = TextIndex(products.values(), text_options)
 
     # -- construction -------------------------------------------------------------------------------------------
@@ -185,6 +186,7 @@ class CatalogIndex:
         for vector_id, sku in zip(ids.tolist(), skus):
             self._id_to_sku[vector_id] = sku
             self._sku_ids.setdefault(sku, []).append(vector_id)
+        self._most_photos = None
         self._next_id += len(vectors)
         return ids
 
@@ -247,6 +249,7 @@ class CatalogIndex:
                 raise IndexCorrupt(f"FAISS removed {removed} of {len(doomed)} vectors; rebuild the index")
         else:
             self._refill_without(set(ids))
+        self._most_photos = None
         for sku in skus:
             for vector_id in self._sku_ids.pop(sku, ()):
                 del self._id_to_sku[vector_id]
@@ -405,7 +408,10 @@ class CatalogIndex:
         return by_sku
 
     def _max_per_sku(self) -> int:
-        return max((len(ids) for ids in self._sku_ids.values()), default=1)
+        # Cached: recounting every SKU on every query made a single search O(catalog size).
+        if self._most_photos is None:
+            self._most_photos = max((len(ids) for ids in self._sku_ids.values()), default=1)
+        return self._most_photos
 
     # -- persistence ---------------------------------------------------------------------------------------------
 
