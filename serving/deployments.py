@@ -191,9 +191,6 @@ class CatalogSearch(_Ready):
         merged = merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
         return [m.to_dict() for m in merged]
 
-    def min_score(self) -> float:
-        return self.settings.min_score
-
 
 @serve.deployment
 class Dialogue(_Ready):
