@@ -191,6 +191,22 @@ def open_index(path: str | Path, expected_embedder: str | None = None, expected_
     return CatalogIndex.load(path, expected_embedder, expected_dim, text_options)
 
 
+def product_titles(path: str | Path, limit: int) -> list[str]:
+    """Up to `limit` distinct product titles of the index at `path` (either layout), without loading FAISS.
+
+    The speech model takes them as the shop's vocabulary. A missing or unreadable index gives [] (the caller
+    serves voice notes without hotwords rather than not at all).
+    """
+    try:
+        folder = IndexRoot(path).current_dir() if is_root(path) else Path(path)
+        products = files.read_json(folder, files.PRODUCTS_FILE)
+    except (IndexNotFound, IndexCorrupt, OSError) as exc:
+        logger.warning("no catalog vocabulary from %s: %s", path, exc)
+        return []
+    titles = [p.get("title", "").strip() for p in products if isinstance(p, dict)]
+    return list(dict.fromkeys(t for t in titles if t))[: max(limit, 0)]
+
+
 def _number(name: str) -> int:
     match = _VERSION.match(name)
     return int(match.group(1)) if match else -1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from models.types import DefectDetector, Detection, Embedder, Segment, Transcriber, Transcript
+from models.types import DefectDetector, Detection, Embedder, Segment, Transcriber, Transcript, Word
 
 if TYPE_CHECKING:
     from models.detector import DetectorConfig
@@ -21,6 +21,7 @@ __all__ = [
     "Segment",
     "Transcriber",
     "Transcript",
+    "Word",
     "load_detector",
     "load_embedder",
     "load_transcriber",

@@ -52,3 +52,9 @@ class UnsupportedLanguage(UnsupportedOperation):
     """A language code the speech model does not know."""
 
     code = "unsupported_language"
+
+
+class NoSpeech(InvalidMedia):
+    """The audio decoded but holds no speech: silence, a tone, noise, or only captions Whisper hallucinates."""
+
+    code = "no_speech"

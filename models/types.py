@@ -10,6 +10,23 @@ from PIL import Image
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word (or, in Chinese, one character or token) with its time, when word timestamps were asked for.
+
+    Attributes:
+        start: Start time in seconds from the beginning of the audio.
+        end: End time in seconds.
+        text: The word as Whisper wrote it (a leading space in languages that use spaces).
+        probability: Decoder probability of the word.
+    """
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
 class Segment:
     """One decoded stretch of speech.
 
@@ -17,11 +34,13 @@ class Segment:
         start: Start time in seconds from the beginning of the audio.
         end: End time in seconds.
         text: The text of this stretch, stripped.
+        words: Its words with their times; empty unless word timestamps were asked for.
     """
 
     start: float
     end: float
     text: str
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,10 +49,12 @@ class Transcript:
 
     Attributes:
         text: All segments joined, stripped.
-        language: ISO 639-1 code that was detected or forced ("zh", "en", ...).
-        language_probability: Confidence of the language detection (1.0 when forced).
+        language: ISO 639-1 code that was detected or forced ("zh", "en", ...); "" when the audio held no speech to
+            detect it from.
+        language_probability: Confidence of the language detection (1.0 when forced, 0.0 when undetected).
         duration: Length of the audio in seconds.
-        segments: The segments, in time order.
+        segments: The segments, in time order; none when the audio held no speech.
+        task: "transcribe" (text in the spoken language) or "translate" (English text).
     """
 
     text: str
@@ -41,6 +62,7 @@ class Transcript:
     language_probability: float
     duration: float
     segments: list[Segment] = field(default_factory=list)
+    task: str = "transcribe"
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,7 @@ class Transcriber(Protocol):
         *,
         language: str | None = None,
         prompt: str | None = None,
+        task: str = "transcribe",
     ) -> list[Transcript]: ...
 
 

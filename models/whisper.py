@@ -1,99 +1,94 @@
-"""Speech to text with faster-whisper (CTranslate2): the `Transcriber` kefu serves voice notes with."""
+"""Speech to text with faster-whisper (CTranslate2): the `Transcriber` kefu serves voice notes with.
+
+Two paths. The common one (temperature 0, segment timestamps) packs the speech of many notes into shared 30-s
+windows and decodes a batch of windows in one CTranslate2 call (`whisper_packing`, `whisper_batch`): several times the
+throughput of one note at a time when notes are short. Requests for word timestamps, sampling temperatures or a
+stream, and windows whose text looks hallucinated, go through faster-whisper's own `transcribe`, one note at a time,
+with its temperature fallback.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from dataclasses import dataclass
-from typing import Sequence
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from models import registry
-from models.errors import InvalidMedia, ModelError, UnsupportedLanguage
-from models.types import Segment, Transcript
+from models.chinese import to_simplified
+from models.errors import InvalidMedia, ModelError, UnsupportedLanguage, UnsupportedOperation
+from models.types import Segment, Transcript, Word
+from models.whisper_batch import DecodeOptions, decode_windows, detect_language
+from models.whisper_config import TASKS, WhisperConfig, pick_compute_type, pick_ct2_device
+from models.whisper_packing import SAMPLE_RATE as _PACKING_RATE
+from models.whisper_packing import WINDOW_S, Part, Window, assign, pack, split_into_parts
 
 logger = logging.getLogger("kefu.models")
 
-SAMPLE_RATE = 16_000
-_DEVICES = ("auto", "cpu", "cuda")
+SAMPLE_RATE = _PACKING_RATE
 _FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's (and OpenAI's) default schedule
+# Whisper's (and faster-whisper's) hallucination thresholds for one decoded window.
+_COMPRESSION_RATIO_LIMIT = 2.4
+_LOG_PROB_FLOOR = -1.0
+_NO_SPEECH_THRESHOLD = 0.6
+# Room left at a window's end: Whisper's last timestamp token is 30.00 s and it needs a little silence to close.
+_WINDOW_BUDGET_S = WINDOW_S - 1.0
+# A segment that overlaps two packed notes by more than this each has run them together.
+_TANGLE_S = 0.3
+# Below this peak amplitude a waveform is digital silence, whatever VAD thinks (and VAD may be off).
+_SILENT_PEAK = 1e-4
+# Languages written without spaces between words: their segments are joined without one.
+_UNSPACED = frozenset({"zh", "ja", "th", "lo", "my", "km", "bo", "yue"})
 
 
-@dataclass
-class WhisperConfig:
-    """How to load and run faster-whisper.
+@dataclass(frozen=True)
+class TranscriptionJob:
+    """One note and how to transcribe it (what one request asks for).
 
     Attributes:
-        model: A registry name ("whisper-base", assembled by `python -m models prepare`), a local CTranslate2 model
-            folder, or a hub id ("Systran/faster-whisper-small") which faster-whisper downloads, so only an online
-            host that opts in may use one.
-        device: "auto" (CUDA when CTranslate2 sees a GPU, else CPU), "cpu" or "cuda".
-        compute_type: CTranslate2 precision: "auto" (float16 on CUDA, int8 on CPU), or any type CTranslate2 accepts
-            ("int8", "int8_float16", "float16", "float32", ...).
-        cpu_threads: Intra-op threads per model on CPU; several replicas on one box should share the cores.
-        num_workers: Concurrent transcriptions one model serves when called from several threads.
-        beam_size: Beam width; 1 is greedy (fastest), 5 is Whisper's default quality.
-        vad_filter: Cut silence with Silero VAD first: faster on voice notes, and fewer hallucinated words in pauses.
-        temperature_fallback: Re-decode a window at rising temperatures when its text looks like a hallucination
-            (Whisper's default). False decodes once at temperature 0: faster and deterministic, never more accurate.
-        max_new_tokens: Cap on tokens decoded per 30-s window; None is the model's own limit (448).
+        audio: 16 kHz mono waveform (float32 in [-1, 1], or integer PCM).
+        language: ISO 639-1 code to force; detected from the speech when None.
+        prompt: Earlier context for the decoder (OpenAI's `prompt`), after the configured hotwords.
+        task: "transcribe", or "translate" for English text from any language.
+        temperature: 0 decodes deterministically (with fallback to higher temperatures on hallucination when the
+            config allows); above 0 samples at that temperature first.
+        word_timestamps: Time every word, not only every segment.
     """
 
-    model: str = "whisper-base"
-    device: str = "auto"
-    compute_type: str = "auto"
-    cpu_threads: int = 2
-    num_workers: int = 1
-    beam_size: int = 5
-    vad_filter: bool = True
-    temperature_fallback: bool = True
-    max_new_tokens: int | None = None
-
-    def __post_init__(self) -> None:
-        # ValueError, so that pydantic settings embedding this dataclass report it as a validation error.
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("whisper model must be a registry name, a local folder or a hub id")
-        if self.device not in _DEVICES:
-            raise ValueError(f"whisper device must be one of {list(_DEVICES)}, not {self.device!r}")
-        for name in ("cpu_threads", "num_workers", "beam_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"whisper {name} must be a positive integer, not {value!r}")
-        if self.max_new_tokens is not None and (
-            isinstance(self.max_new_tokens, bool) or not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1
-        ):
-            raise ValueError(f"whisper max_new_tokens must be a positive integer or None, not {self.max_new_tokens!r}")
+    audio: np.ndarray
+    language: str | None = None
+    prompt: str | None = None
+    task: str = "transcribe"
+    temperature: float = 0.0
+    word_timestamps: bool = False
 
 
-def pick_ct2_device(requested: str) -> str:
-    """"auto" → "cuda" when CTranslate2 (not torch: it has its own CUDA build) sees a GPU, else "cpu"."""
-    import ctranslate2
+@dataclass(frozen=True)
+class StreamInfo:
+    """What is known before a streamed transcription decodes its first segment."""
 
-    if requested == "auto":
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    if requested == "cuda" and ctranslate2.get_cuda_device_count() == 0:
-        raise ModelError("whisper device 'cuda' was requested but CTranslate2 sees no CUDA GPU; use auto or cpu")
-    return requested
-
-
-def pick_compute_type(requested: str, device: str) -> str:
-    """"auto" → float16 on CUDA, int8 on CPU (falling back to float32 where this CPU build lacks int8)."""
-    import ctranslate2
-
-    if requested != "auto":
-        return requested
-    if device == "cuda":
-        return "float16"
-    return "int8" if "int8" in ctranslate2.get_supported_compute_types("cpu") else "float32"
+    language: str
+    language_probability: float
+    duration: float
+    speech_seconds: float
+    task: str
 
 
 class WhisperTranscriber:
-    """faster-whisper behind kefu's `Transcriber` protocol: 16 kHz mono float32 waveforms in, Transcripts out."""
+    """faster-whisper behind kefu's `Transcriber` protocol: 16 kHz mono float32 waveforms in, Transcripts out.
+
+    `transcribe_jobs` takes notes from many requests at once (the serving layer batches them) and decodes them
+    together; each note keeps its own language, prompt and task.
+    """
 
     def __init__(self, config: WhisperConfig):
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import _LANGUAGE_CODES
+        from faster_whisper.vad import VadOptions
 
         self.config = config
         self.device = pick_ct2_device(config.device)
@@ -111,6 +106,10 @@ class WhisperTranscriber:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"could not load whisper model {config.model!r} from {path}: {exc}") from exc
         self.languages = frozenset(_LANGUAGE_CODES)
+        # faster-whisper's own VAD defaults, with speech cut into pieces that fit a window.
+        self._vad = VadOptions(max_speech_duration_s=_WINDOW_BUDGET_S)
+        self._drop = {_phrase_key(phrase) for phrase in config.drop_phrases}
+        self.stats: dict[str, int] = defaultdict(int)
         logger.info(
             "loaded whisper %s on %s (%s) in %.1f s",
             config.model,
@@ -119,62 +118,259 @@ class WhisperTranscriber:
             time.perf_counter() - started,
         )
 
+    def check(self, job: TranscriptionJob, index: int = 0) -> TranscriptionJob:
+        """The job with its waveform and language normalised, or a domain error saying what is wrong with it.
+
+        Raises:
+            InvalidMedia: The waveform is not a non-empty 1-D numeric array.
+            UnsupportedLanguage: The language is not one Whisper knows.
+            UnsupportedOperation: The task is not "transcribe" or "translate".
+            ValueError: The temperature is outside [0, 1] (the serving layer refuses it before it gets here).
+        """
+        language = job.language.strip().lower() if job.language and job.language.strip() else None
+        if language is not None and language not in self.languages:
+            raise UnsupportedLanguage(f"language {language!r} is not one Whisper knows (ISO 639-1, e.g. zh, en)")
+        if job.task not in TASKS:
+            raise UnsupportedOperation(f"task must be one of {list(TASKS)}, not {job.task!r}")
+        if not 0.0 <= job.temperature <= 1.0:
+            raise ValueError(f"temperature must be between 0 and 1, not {job.temperature!r}")
+        prompt = job.prompt.strip() if job.prompt and job.prompt.strip() else None
+        return replace(job, audio=_waveform(job.audio, index), language=language, prompt=prompt)
+
     def transcribe(
         self,
         audios: Sequence[np.ndarray],
         *,
         language: str | None = None,
         prompt: str | None = None,
+        task: str = "transcribe",
+        temperature: float = 0.0,
+        word_timestamps: bool = False,
     ) -> list[Transcript]:
-        """One Transcript per waveform. Silence is a valid result: text "" and no segments.
+        """One Transcript per waveform, all decoded together. Silence is a valid result: text "" and no segments.
 
         Args:
             audios: 16 kHz mono waveforms (float32 in [-1, 1]), as `models.media.decode_audio` returns.
             language: ISO 639-1 code to force ("zh", "en", ...); detected per waveform when None.
             prompt: Vocabulary hint (product names, brand terms) fed to the decoder as earlier context.
+            task: "transcribe", or "translate" for English text.
+            temperature: See `TranscriptionJob`.
+            word_timestamps: Time every word as well as every segment.
 
         Raises:
-            InvalidMedia: A waveform is not a non-empty 1-D numeric array.
-            UnsupportedLanguage: `language` is not one Whisper knows.
+            InvalidMedia, UnsupportedLanguage, UnsupportedOperation: see `check`.
         """
         if isinstance(audios, np.ndarray):
             raise InvalidMedia("expected a list of waveforms, got a single array; wrap it in a list")
-        if language is not None:
-            language = language.strip().lower()
-            if language not in self.languages:
-                raise UnsupportedLanguage(f"language {language!r} is not one Whisper knows (ISO 639-1, e.g. zh, en)")
-        waveforms = [_waveform(audio, i) for i, audio in enumerate(audios)]
-        return [self._one(waveform, language, prompt) for waveform in waveforms]
+        jobs = [TranscriptionJob(a, language, prompt, task, temperature, word_timestamps) for a in audios]
+        return self.transcribe_jobs(jobs)
 
-    def _one(self, waveform: np.ndarray, language: str | None, prompt: str | None) -> Transcript:
-        segments, info = self.model.transcribe(
-            waveform,
+    def transcribe_jobs(self, jobs: Sequence[TranscriptionJob]) -> list[Transcript]:
+        """One Transcript per job, in order; jobs of one language, task and prompt share packed windows."""
+        jobs = [self.check(job, i) for i, job in enumerate(jobs)]
+        results: list[Transcript | None] = [None] * len(jobs)
+        spans = [self._speech(job.audio) for job in jobs]
+        detected: dict[int, tuple[str, float]] = {}
+        groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
+        alone: list[int] = []
+        for i, job in enumerate(jobs):
+            if not spans[i]:
+                results[i] = self._finish(job, (job.language or "", 1.0 if job.language else 0.0), [])
+                continue
+            detected[i] = (job.language, 1.0) if job.language else self._detect(job.audio, spans[i])
+            if job.word_timestamps or job.temperature > 0:
+                alone.append(i)
+            else:
+                groups[(detected[i][0], job.task, self._prompt(job))].append(i)
+        for (language, task, prompt), members in groups.items():
+            decoded, suspect = self._packed(jobs, spans, members, language, task, prompt)
+            for i, segments in decoded.items():
+                results[i] = self._finish(jobs[i], detected[i], segments)
+            alone.extend(suspect)
+        for i in sorted(alone):
+            results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0])))
+        return [result for result in results if result is not None]
+
+    def stream(self, job: TranscriptionJob) -> tuple[StreamInfo, Iterator[Segment]]:
+        """Language and duration now, then segments lazily as faster-whisper decodes them, window by window.
+
+        The segments come from the one-note-at-a-time path, so the first arrives after one window, not the whole note.
+        """
+        job = self.check(job)
+        spans = self._speech(job.audio)
+        duration = job.audio.shape[0] / SAMPLE_RATE
+        speech = sum(end - start for start, end in spans) / SAMPLE_RATE
+        if not spans:
+            return StreamInfo(job.language or "", 1.0 if job.language else 0.0, duration, 0.0, job.task), iter(())
+        language, probability = (job.language, 1.0) if job.language else self._detect(job.audio, spans)
+        return StreamInfo(language, probability, duration, speech, job.task), self._one_by_one(job, language)
+
+    def _speech(self, audio: np.ndarray) -> list[tuple[int, int]]:
+        """Where the note speaks, as sample spans; [] for silence (and for noise Silero VAD hears no voice in)."""
+        if audio.size == 0 or float(np.max(np.abs(audio))) < _SILENT_PEAK:
+            return []
+        if not self.config.vad_filter:
+            return [(0, audio.size)]
+        from faster_whisper.vad import get_speech_timestamps
+
+        return [(chunk["start"], chunk["end"]) for chunk in get_speech_timestamps(audio, self._vad)]
+
+    def _detect(self, audio: np.ndarray, spans: list[tuple[int, int]]) -> tuple[str, float]:
+        limit = int(WINDOW_S * SAMPLE_RATE)
+        speech = np.concatenate([audio[start:end] for start, end in spans])[:limit]
+        return detect_language(self.model, speech, self.config.languages or None)
+
+    def _prompt(self, job: TranscriptionJob) -> str | None:
+        pieces = [", ".join(self.config.hotwords)] if self.config.hotwords else []
+        if job.prompt:
+            pieces.append(job.prompt)
+        return " ".join(pieces) or None
+
+    def _packed(
+        self,
+        jobs: Sequence[TranscriptionJob],
+        spans: Sequence[list[tuple[int, int]]],
+        members: list[int],
+        language: str,
+        task: str,
+        prompt: str | None,
+    ) -> tuple[dict[int, list[Segment]], list[int]]:
+        """Decode the notes `members` (one language, task and prompt) in packed, batched windows.
+
+        A window whose segments straddle two notes is decoded again with each of its notes alone; the notes of a
+        window whose text looks hallucinated go to the one-by-one path, which has temperature fallback.
+        Returns segments per decoded note, and the notes left for the one-by-one path.
+        """
+        options = DecodeOptions(self.config.beam_size, self.config.max_new_tokens, prompt)
+        waveforms = {i: jobs[i].audio for i in members}
+        parts = [part for i in members for part in split_into_parts(i, spans[i], _WINDOW_BUDGET_S)]
+        windows = pack(parts, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=self.config.pack_notes)
+        placed: dict[int, list[Segment]] = defaultdict(list)
+        suspect: set[int] = set()
+        retry = False
+        while windows:
+            again: list[Part] = []
+            self.stats["windows_redecoded" if retry else "windows"] += len(windows)
+            for window, decoded in self._decode(waveforms, windows, language, task, options):
+                if self._hallucinated(decoded):
+                    # Straight to the one-by-one path: it starts with the same temperature-0 decode of the note
+                    # alone, so decoding the note alone here first would only repeat that work.
+                    suspect.update(part.clip for part in window.parts)
+                    self.stats["suspect_windows"] += 1
+                    continue
+                if decoded.no_speech_prob > _NO_SPEECH_THRESHOLD and decoded.avg_logprob < _LOG_PROB_FLOOR:
+                    continue  # Whisper's own rule: this window is silence after all
+                got = assign(window, decoded.segments, tangle_s=_TANGLE_S)
+                if got is None:
+                    again.extend(window.parts)
+                    self.stats["tangled_windows"] += 1
+                    continue
+                for piece in got:
+                    placed[window.parts[piece.part].clip].append(Segment(piece.start, piece.end, piece.text))
+            windows = pack(again, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=False)
+            retry = True
+        self.stats["notes_packed"] += len(members)
+        decoded_notes = {i: sorted(placed[i], key=lambda s: s.start) for i in members if i not in suspect}
+        return decoded_notes, sorted(suspect)
+
+    def _decode(self, waveforms: dict[int, np.ndarray], windows: list[Window], language: str, task: str, options):
+        size = self.config.batch_windows
+        for first in range(0, len(windows), size):
+            batch = windows[first : first + size]
+            audios = [window.audio(waveforms) for window in batch]
+            yield from zip(batch, decode_windows(self.model, audios, language, task, options))
+
+    def _hallucinated(self, decoded) -> bool:
+        if not self.config.temperature_fallback:
+            return False
+        if decoded.compression_ratio > _COMPRESSION_RATIO_LIMIT:
+            return True
+        return decoded.avg_logprob < _LOG_PROB_FLOOR and decoded.no_speech_prob <= _NO_SPEECH_THRESHOLD
+
+    def _one_by_one(self, job: TranscriptionJob, language: str) -> Iterator[Segment]:
+        """faster-whisper's own `transcribe` on one note, with temperature fallback; segments as they are decoded."""
+        first = job.temperature
+        schedule = (first, *(t for t in _FALLBACK_TEMPERATURES if t > first)) if self.config.temperature_fallback else first
+        segments, _ = self.model.transcribe(
+            job.audio,
             language=language,
-            task="transcribe",
+            task=job.task,
             beam_size=self.config.beam_size,
             vad_filter=self.config.vad_filter,
+            vad_parameters=self._vad,
             # Voice notes are short; conditioning on earlier text mostly spreads one misheard word into the next.
             condition_on_previous_text=False,
-            initial_prompt=prompt or None,
-            temperature=_FALLBACK_TEMPERATURES if self.config.temperature_fallback else 0.0,
+            initial_prompt=self._prompt(job),
+            temperature=schedule,
+            word_timestamps=job.word_timestamps,
             max_new_tokens=self.config.max_new_tokens,
         )
-        # faster-whisper decodes lazily: the work happens here, while the generator is drained.
-        decoded = list(segments)
-        duration = waveform.shape[0] / SAMPLE_RATE
-        # Whisper sees 30-s windows padded with silence and may time a segment into the padding: keep it in the audio.
-        parts = []
-        for s in decoded:
-            start = min(max(float(s.start), 0.0), duration)
-            parts.append(Segment(start=start, end=min(max(float(s.end), start), duration), text=s.text.strip()))
+        self.stats["notes_one_by_one"] += 1
+        duration = job.audio.shape[0] / SAMPLE_RATE
+        # faster-whisper decodes lazily: each window is decoded when the generator reaches it.
+        for s in segments:
+            cleaned = self._clean(_clamped(s, duration), language, job.task)
+            if cleaned is not None:
+                yield cleaned
+
+    def _clean(self, segment: Segment, language: str, task: str) -> Segment | None:
+        """Drop known hallucinated captions; write Chinese in Simplified characters when configured."""
+        text = segment.text.strip()
+        if not text or _phrase_key(text) in self._drop:
+            return None
+        if self.config.simplified_chinese and task == "transcribe" and language in ("zh", "yue"):
+            text = to_simplified(text)
+            words = tuple(replace(w, text=to_simplified(w.text)) for w in segment.words)
+            if _phrase_key(text) in self._drop:
+                return None
+            return replace(segment, text=text, words=words)
+        return replace(segment, text=text)
+
+    def _finish(self, job: TranscriptionJob, detected: tuple[str, float], segments: list[Segment]) -> Transcript:
+        language, probability = detected
+        cleaned = [s for s in (self._clean(s, language, job.task) for s in segments) if s is not None]
         return Transcript(
-            # Whisper's segment texts carry their own leading spaces where the language uses them (not in Chinese).
-            text="".join(s.text for s in decoded).strip(),
-            language=language or info.language,
-            language_probability=1.0 if language else float(info.language_probability),
-            duration=duration,
-            segments=parts,
+            text=join_texts([s.text for s in cleaned], language, job.task),
+            language=language,
+            language_probability=float(probability),
+            duration=job.audio.shape[0] / SAMPLE_RATE,
+            segments=cleaned,
+            task=job.task,
         )
+
+
+def separator(language: str, task: str = "transcribe") -> str:
+    """What goes between two segments' texts: a space, except in languages written without (Chinese, Thai...)."""
+    return "" if task == "transcribe" and language in _UNSPACED else " "
+
+
+def join_texts(texts: Sequence[str], language: str, task: str = "transcribe") -> str:
+    """Segment texts → one text, with `separator` between them."""
+    return separator(language, task).join(t.strip() for t in texts if t.strip()).strip()
+
+
+def _clamped(segment, duration: float) -> Segment:
+    """faster-whisper's segment → ours, its times kept inside the audio (Whisper may time text into the padding)."""
+    start = min(max(float(segment.start), 0.0), duration)
+    end = min(max(float(segment.end), start), duration)
+    words = tuple(
+        Word(
+            start=min(max(float(w.start), 0.0), duration),
+            end=min(max(float(w.end), 0.0), duration),
+            text=w.word,
+            probability=float(w.probability),
+        )
+        for w in (segment.words or ())
+    )
+    return Segment(start=start, end=end, text=segment.text, words=words)
+
+
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _phrase_key(text: str) -> str:
+    """Case, spaces and punctuation aside, and Traditional folded to Simplified: how drop phrases are compared."""
+    return _PUNCTUATION.sub("", to_simplified(text).casefold())
 
 
 def _waveform(audio: np.ndarray, index: int) -> np.ndarray:

@@ -31,7 +31,13 @@ def build_app(args: AppArgs) -> Application:
         args.embedder, args.limits, **_batching(args, "Embedder")
     )
     return Ingress.options(**_options(args, "Ingress")).bind(
-        transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(args.transcriber, args.limits),
+        transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(
+            args.transcriber,
+            args.limits,
+            **_batching(args, "Transcriber"),
+            catalog_dir=args.catalog.index_dir,
+            catalog_hotwords=args.catalog.hotwords,
+        ),
         detector=DefectDetector.options(**_options(args, "DefectDetector")).bind(
             args.detector, args.limits, **_batching(args, "DefectDetector")
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -28,19 +29,88 @@ class _Ready:
 
 @serve.deployment
 class Transcriber(_Ready):
-    """Voice note bytes → Transcript (faster-whisper)."""
+    """Voice note bytes → Transcript (faster-whisper); notes from concurrent requests are decoded together."""
 
-    def __init__(self, config: Any, limits: Limits):
+    def __init__(
+        self,
+        config: Any,
+        limits: Limits,
+        max_batch_size: int = 16,
+        batch_wait_timeout_s: float = 0.02,
+        catalog_dir: str | None = None,
+        catalog_hotwords: int = 0,
+    ):
+        from dataclasses import replace
+
         from models import load_transcriber
 
+        if catalog_dir and catalog_hotwords > 0:
+            from catalog_index.versions import product_titles
+
+            titles = product_titles(catalog_dir, catalog_hotwords)
+            config = replace(config, hotwords=list(dict.fromkeys([*config.hotwords, *titles])))
         self.model = load_transcriber(config)
         self.limits = limits
+        self._transcribe_batch.set_max_batch_size(max_batch_size)
+        self._transcribe_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
-    def transcribe(self, audio: bytes, language: str | None = None, prompt: str | None = None):
+    async def transcribe(
+        self,
+        audio: bytes,
+        language: str | None = None,
+        prompt: str | None = None,
+        task: str = "transcribe",
+        temperature: float = 0.0,
+        word_timestamps: bool = False,
+    ):
+        job = await asyncio.to_thread(self._job, audio, language, prompt, task, temperature, word_timestamps)
+        transcript = await self._transcribe_batch(job)
+        if not transcript.segments:
+            raise _no_speech()
+        return transcript
+
+    async def stream(
+        self,
+        audio: bytes,
+        language: str | None = None,
+        prompt: str | None = None,
+        task: str = "transcribe",
+        temperature: float = 0.0,
+        word_timestamps: bool = False,
+    ):
+        """Server-sent-event payloads: `transcript.start`, one `transcript.text.delta` per segment, then `done`."""
+        from models.whisper import join_texts, separator
+
+        job = await asyncio.to_thread(self._job, audio, language, prompt, task, temperature, word_timestamps)
+        info, segments = await asyncio.to_thread(self.model.stream, job)
+        if info.speech_seconds == 0:
+            raise _no_speech()
+        yield {"type": "transcript.start", **asdict(info)}
+        texts: list[str] = []
+        while (segment := await asyncio.to_thread(next, segments, None)) is not None:
+            delta = separator(info.language, info.task) + segment.text if texts else segment.text
+            texts.append(segment.text)
+            yield {"type": "transcript.text.delta", "delta": delta, "segment": asdict(segment)}
+        if not texts:
+            raise _no_speech()
+        yield {"type": "transcript.text.done", "text": join_texts(texts, info.language, info.task)}
+
+    def _job(self, audio: bytes, language, prompt, task, temperature, word_timestamps):
         from models.media import decode_audio
+        from models.whisper import TranscriptionJob
 
         waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
-        return self.model.transcribe([waveform], language=language, prompt=prompt)[0]
+        return self.model.check(TranscriptionJob(waveform, language, prompt, task, temperature, word_timestamps))
+
+    @serve.batch
+    async def _transcribe_batch(self, jobs: list) -> list:
+        return await asyncio.to_thread(self.model.transcribe_jobs, jobs)
+
+
+def _no_speech() -> Exception:
+    from models.errors import NoSpeech
+
+    return NoSpeech("the audio holds no speech (silence, noise or a tone); record the voice note again")
 
 
 @serve.deployment

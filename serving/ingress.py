@@ -10,7 +10,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any, Awaitable
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from ray import serve
 from ray.serve.handle import DeploymentHandle
@@ -118,26 +118,57 @@ class KefuApi:
     )
     async def transcriptions(
         self,
-        file: UploadFile = File(..., description="Audio: wav, mp3, m4a, ogg/opus, webm, flac, amr"),
+        file: UploadFile = File(..., description="Audio: wav, mp3, m4a/aac, ogg/opus, webm, flac, amr"),
         model: str = Form("whisper-base", description="Accepted for OpenAI compatibility; the deployment's model answers"),
         language: str | None = Form(None, description="ISO 639-1 code; detected when absent"),
-        prompt: str | None = Form(None, description="Vocabulary hint (product names, brand terms)"),
-        response_format: str = Form("json"),
+        prompt: str | None = Form(None, description="Earlier context: vocabulary, names, the order id"),
+        response_format: str = Form("json", description="json, text, verbose_json, srt or vtt"),
+        temperature: float = Form(0.0, ge=0.0, le=1.0),
+        timestamp_granularities: list[str] = Form(
+            ["segment"], alias="timestamp_granularities[]", description="segment and/or word (verbose_json only)"
+        ),
+        stream: bool = Form(False, description="Answer with server-sent events, one per segment as it is decoded"),
+    ) -> Response:
+        options = _speech_options(response_format, timestamp_granularities, stream)
+        audio = await self._read(file, "file")
+        call = (audio, language or None, prompt or None, "transcribe", temperature, "word" in timestamp_granularities)
+        if stream:
+            return await self._stream(call)
+        transcript = _plain(await self._call(self.transcriber.transcribe.remote(*call)))
+        return audio_formats.render(transcript, *options)
+
+    @app.post(
+        "/v1/audio/translations",
+        response_model=TranscriptionResponse,
+        responses=errors.ERROR_RESPONSES,
+        summary="OpenAI-compatible translation of a voice note into English",
+    )
+    async def translations(
+        self,
+        file: UploadFile = File(..., description="Audio in any language Whisper knows (Thai, Indonesian, ...)"),
+        model: str = Form("whisper-base", description="Accepted for OpenAI compatibility; the deployment's model answers"),
+        prompt: str | None = Form(None, description="Earlier context, in English"),
+        response_format: str = Form("json", description="json, text, verbose_json, srt or vtt"),
         temperature: float = Form(0.0, ge=0.0, le=1.0),
     ) -> Response:
-        if response_format not in audio_formats.RESPONSE_FORMATS:
-            raise ApiError(400, f"response_format must be one of {list(audio_formats.RESPONSE_FORMATS)}", "invalid_field")
+        options = _speech_options(response_format, ["segment"], False)
         audio = await self._read(file, "file")
-        transcript = _plain(await self._call(self.transcriber.transcribe.remote(audio, language or None, prompt or None)))
-        if response_format == "text":
-            return PlainTextResponse(transcript["text"])
-        if response_format == "srt":
-            return PlainTextResponse(audio_formats.srt(transcript["segments"]))
-        if response_format == "vtt":
-            return PlainTextResponse(audio_formats.vtt(transcript["segments"]), media_type="text/vtt")
-        if response_format == "verbose_json":
-            return JSONResponse(audio_formats.verbose_json(transcript))
-        return JSONResponse({"text": transcript["text"]})
+        call = (audio, None, prompt or None, "translate", temperature, False)
+        transcript = _plain(await self._call(self.transcriber.transcribe.remote(*call)))
+        return audio_formats.render(transcript, *options)
+
+    async def _stream(self, call: tuple) -> StreamingResponse:
+        # Decoding and no-speech errors surface on the first event, while a 4xx can still be the answer.
+        events = self.transcriber.options(stream=True).stream.remote(*call)
+        first = await self._call(events.__anext__())
+
+        async def following() -> dict:
+            return await self._call(events.__anext__())
+
+        def on_error(exc: BaseException) -> dict:
+            return json.loads(errors.to_response(exc).body)
+
+        return StreamingResponse(audio_formats.sse(first, following, on_error), media_type="text/event-stream")
 
     @app.post("/v1/defects", response_model=DefectsResponse, responses=errors.ERROR_RESPONSES)
     async def defects(self, image: UploadFile = File(..., description="A photo (JPEG, PNG, WebP...)")) -> dict:
@@ -258,6 +289,23 @@ class KefuApi:
             "handoff": result["handoff"],
             "timings_ms": clock.ms,
         }
+
+
+def _speech_options(response_format: str, granularities: list[str], stream: bool) -> tuple[str, tuple[str, ...]]:
+    if response_format not in audio_formats.RESPONSE_FORMATS:
+        raise ApiError(400, f"response_format must be one of {list(audio_formats.RESPONSE_FORMATS)}", "invalid_field")
+    unknown = [g for g in granularities if g not in audio_formats.TIMESTAMP_GRANULARITIES]
+    if unknown or not granularities:
+        raise ApiError(
+            400,
+            f"timestamp_granularities[] takes {list(audio_formats.TIMESTAMP_GRANULARITIES)}, not {unknown or 'nothing'}",
+            "invalid_field",
+        )
+    if granularities != ["segment"] and response_format != "verbose_json":
+        raise ApiError(400, "timestamp_granularities[] needs response_format=verbose_json", "invalid_field")
+    if stream and response_format not in audio_formats.STREAM_FORMATS:
+        raise ApiError(400, "stream=true answers events; use response_format json or text", "invalid_field")
+    return response_format, tuple(granularities)
 
 
 def _is_json(request: Request) -> bool:

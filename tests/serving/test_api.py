@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zlib
 
@@ -11,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import DEMO_CATALOG
-from tests.media import jpeg_bytes, mp4_from_image, tone_wav
+from tests.media import espeak_wav, jpeg_bytes, mp4_from_image, tone_wav
 
 pytestmark = pytest.mark.serving
 
@@ -58,21 +59,69 @@ def test_healthz_and_docs(client):
         assert route in paths
 
 
+@pytest.fixture(scope="module")
+def note() -> bytes:
+    return espeak_wav("Hello, my order has not arrived yet.", voice="en-us")
+
+
+def post_note(client, note: bytes, route: str = "/v1/audio/transcriptions", **data) -> httpx.Response:
+    return client.post(route, files={"file": ("note.wav", note, "audio/wav")}, data={"model": "whisper-1", **data})
+
+
 @pytest.mark.parametrize("fmt", ["json", "text", "verbose_json", "srt", "vtt"])
-def test_transcription_formats(client, fmt):
-    r = client.post("/v1/audio/transcriptions", files={"file": ("note.wav", tone_wav(2.0), "audio/wav")},
-                    data={"model": "whisper-base", "response_format": fmt, "language": "en"})
+def test_transcription_formats(client, note, fmt):
+    r = post_note(client, note, response_format=fmt, language="en")
     assert r.status_code == 200, r.text
     if fmt == "json":
-        assert isinstance(r.json()["text"], str)
+        assert r.json()["text"].strip()
     elif fmt == "verbose_json":
         body = r.json()
-        assert body["language"] == "en" and body["duration"] == pytest.approx(2.0, abs=0.1)
-        assert all(s["start"] <= s["end"] for s in body["segments"])
+        assert body["language"] == "en" and body["task"] == "transcribe"
+        assert 1.0 < body["duration"] < 4.0
+        assert body["segments"] and all(0 <= s["start"] <= s["end"] <= body["duration"] for s in body["segments"])
+        assert "words" not in body
     elif fmt == "vtt":
-        assert r.text.startswith("WEBVTT")
+        assert r.text.startswith("WEBVTT") and "-->" in r.text
+    elif fmt == "srt":
+        assert r.text.startswith("1\n") and "-->" in r.text
     else:
-        assert r.headers["content-type"].startswith("text/plain")
+        assert r.headers["content-type"].startswith("text/plain") and r.text.strip()
+
+
+def test_word_timestamps(client, note):
+    r = client.post(
+        "/v1/audio/transcriptions",
+        files={"file": ("note.wav", note, "audio/wav")},
+        data={"response_format": "verbose_json", "language": "en", "timestamp_granularities[]": ["word", "segment"]},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["words"] and body["segments"]
+    assert all(0 <= w["start"] <= w["end"] <= body["duration"] and w["word"] for w in body["words"])
+    only_words = client.post(
+        "/v1/audio/transcriptions",
+        files={"file": ("note.wav", note, "audio/wav")},
+        data={"response_format": "verbose_json", "language": "en", "timestamp_granularities[]": "word"},
+    ).json()
+    assert "segments" not in only_words and only_words["words"]
+
+
+def test_translation_route_answers_in_the_translate_task(client, note):
+    r = post_note(client, note, route="/v1/audio/translations", response_format="verbose_json", temperature="0.2")
+    assert r.status_code == 200, r.text
+    assert r.json()["task"] == "translate" and r.json()["text"].strip()
+
+
+def test_streamed_transcription_is_server_sent_events(client, note):
+    r = post_note(client, note, language="en", stream="true")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = [json.loads(line[len("data: "):]) for line in r.text.splitlines() if line.startswith("data: ")]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "transcript.start" and kinds[-1] == "transcript.text.done"
+    assert set(kinds[1:-1]) == {"transcript.text.delta"} and len(kinds) >= 3
+    assert events[0]["language"] == "en"
+    assert "".join(e["delta"] for e in events[1:-1]) == events[-1]["text"]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +130,16 @@ def test_transcription_formats(client, fmt):
         ({"file": ("a.wav", b"", "audio/wav")}, {}, 400, "empty_file"),
         ({"file": ("a.wav", b"this is not audio at all" * 20, "audio/wav")}, {}, 415, None),
         ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"response_format": "xml"}, 400, "invalid_field"),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"timestamp_granularities[]": "word"}, 400, "invalid_field"),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"timestamp_granularities[]": "char",
+                                                          "response_format": "verbose_json"}, 400, "invalid_field"),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"stream": "true", "response_format": "srt"}, 400,
+         "invalid_field"),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"temperature": "1.5"}, 422, "validation_error"),
+        ({"file": ("a.wav", tone_wav(1.0), "audio/wav")}, {"language": "klingon"}, 400, "unsupported_language"),
         ({"file": ("a.wav", tone_wav(31.0), "audio/wav")}, {}, 413, "media_too_large"),
+        ({"file": ("a.wav", tone_wav(2.0), "audio/wav")}, {}, 400, "no_speech"),
+        ({"file": ("a.wav", tone_wav(2.0), "audio/wav")}, {"stream": "true"}, 400, "no_speech"),
         ({}, {"model": "whisper-base"}, 422, "validation_error"),
     ],
 )
@@ -168,18 +226,18 @@ def test_text_turn_price_protection_within_seven_days(client):
     assert {"dialogue", "total"} <= set(body["timings_ms"])
 
 
-def test_multimodal_turn_voice_and_photo(client):
+def test_multimodal_turn_voice_and_photo(client, note):
     r = client.post(
         "/v1/conversations/t-snag/messages",
         data={"customer_id": "C1003", "channel": "douyin", "text": "The sweater has a snag"},
-        files=[("audio", ("note.wav", tone_wav(1.5), "audio/wav")),
+        files=[("audio", ("note.wav", note, "audio/wav")),
                ("image", ("photo.jpg", product_photo("KF-SW-002"), "image/jpeg"))],
     )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["product"]["sku"] == "KF-SW-002"
     assert body["order_id"] == "O1003"
-    assert isinstance(body["transcript"], str)
+    assert body["transcript"].strip()
     assert any(d["label"] == "snag" for d in body["defects"])
     offered = {a["type"] for a in body["decision"]["actions"]}
     assert offered & {"offer_exchange", "offer_return"}

@@ -43,3 +43,46 @@ def test_mandarin_voice_note(whisper):
     (result,) = whisper.transcribe([audio])
     assert result.language == "zh", result
     assert result.text.strip(), result
+
+
+def test_packed_notes_each_get_their_own_words(whisper):
+    # Three notes decoded together share one 30-s window; each transcript must hold its own words and no other's.
+    sentences = [
+        "My parcel has not arrived after five days.",
+        "The sweater has a snag on the sleeve.",
+        "Can I use two coupons on this order?",
+    ]
+    keys = [("parcel", "arrived"), ("sweater", "sleeve"), ("coupons", "order")]
+    notes = [decode_audio(espeak_wav(s, voice="en-us", speed=140)) for s in sentences]
+    whisper.stats.clear()
+    results = whisper.transcribe(notes, language="en")
+    assert whisper.stats["windows"] == 1, dict(whisper.stats)
+    for result, mine, note in zip(results, keys, notes):
+        text = result.text.lower()
+        assert all(word in text for word in mine), (text, mine)
+        others = [word for key in keys if key != mine for word in key]
+        assert not any(word in text for word in others), (text, others)
+        assert result.duration == pytest.approx(len(note) / 16_000)
+        assert result.segments and result.segments[-1].end <= result.duration + 1e-6
+
+
+def test_silence_and_a_tone_hold_no_speech(whisper):
+    import numpy as np
+
+    from tests.media import tone_wav
+
+    rng = np.random.default_rng(0)
+    hum = decode_audio(tone_wav(2.0))
+    hiss = (rng.normal(0, 0.003, 32_000)).astype(np.float32)
+    for audio in (np.zeros(32_000, np.float32), hum, hiss):
+        (result,) = whisper.transcribe([audio])
+        assert result.text == "" and result.segments == [], result
+
+
+def test_mandarin_comes_out_in_simplified_characters(whisper):
+    from models.chinese import to_simplified
+
+    sentence = "wo3 de5 bao1 guo3 hai2 mei2 you3 dao4, qing3 bang1 wo3 cha2 yi1 xia4 wu4 liu2."
+    (result,) = whisper.transcribe([decode_audio(espeak_wav(sentence, voice="cmn-latn-pinyin", speed=120))],
+                                   language="zh")
+    assert result.text and result.text == to_simplified(result.text), result.text

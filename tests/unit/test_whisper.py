@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from models import Segment, Transcriber, Transcript, load_transcriber
-from models.errors import InvalidMedia, UnsupportedLanguage, WeightsNotFound
-from models.whisper import WhisperConfig, WhisperTranscriber
+from models.errors import InvalidMedia, UnsupportedLanguage, UnsupportedOperation, WeightsNotFound
+from models.whisper import TranscriptionJob, WhisperConfig, WhisperTranscriber
+from models.whisper_batch import detect_language
 
 RATE = 16_000
 
@@ -115,3 +116,103 @@ def test_unprepared_registry_name_says_how_to_fix(tmp_path, monkeypatch):
 def test_config_is_validated(options):
     with pytest.raises(ValueError):
         WhisperConfig(**options)
+
+
+# --- the packing engine (random weights: counts, routes and clocks, not words) ---
+
+
+def test_packing_decodes_several_notes_per_window(transcriber):
+    notes = [noise(2.0, 10 + i) for i in range(6)]
+    transcriber.stats.clear()
+    packed = transcriber.transcribe(notes, language="en")
+    assert transcriber.stats["windows"] == 1  # 6 x 2 s of speech and 5 gaps of 1 s fit one 30-s window
+    transcriber.config.pack_notes = False
+    try:
+        transcriber.stats.clear()
+        alone = transcriber.transcribe(notes, language="en")
+        assert transcriber.stats["windows"] >= len(notes)
+    finally:
+        transcriber.config.pack_notes = True
+    assert [r.duration for r in packed] == [r.duration for r in alone] == pytest.approx([2.0] * 6)
+    for result in packed:
+        assert all(0.0 <= s.start <= s.end <= result.duration for s in result.segments)
+
+
+def test_notes_of_different_languages_and_tasks_come_back_in_order(transcriber):
+    jobs = [
+        TranscriptionJob(noise(1.0, 20), language="zh"),
+        TranscriptionJob(noise(1.5, 21), language="en", task="translate"),
+        TranscriptionJob(noise(2.0, 22), language="zh"),
+    ]
+    results = transcriber.transcribe_jobs(jobs)
+    assert [(r.language, r.task, r.duration) for r in results] == [
+        ("zh", "transcribe", 1.0),
+        ("en", "translate", 1.5),
+        ("zh", "transcribe", 2.0),
+    ]
+
+
+def test_word_timestamps_go_one_by_one_and_time_words_inside_the_note(transcriber):
+    transcriber.stats.clear()
+    (result,) = transcriber.transcribe([noise(2.0, 30)], language="en", word_timestamps=True)
+    assert transcriber.stats["notes_one_by_one"] == 1 and transcriber.stats["windows"] == 0
+    for segment in result.segments:
+        for word in segment.words:
+            assert 0.0 <= word.start <= word.end <= result.duration
+            assert 0.0 <= word.probability <= 1.0
+
+
+def test_digital_silence_is_no_speech_even_without_vad(transcriber):
+    (result,) = transcriber.transcribe([np.zeros(RATE, np.float32)])
+    assert result.text == "" and result.segments == []
+    assert result.language == "" and result.language_probability == 0.0
+
+
+@pytest.mark.parametrize("job", [{"task": "summarise"}, {"temperature": 1.5}, {"language": "klingon"}])
+def test_bad_job_options_are_refused(transcriber, job):
+    with pytest.raises((UnsupportedOperation, ValueError)):
+        transcriber.check(TranscriptionJob(noise(1.0, 0), **job))
+
+
+def test_detection_keeps_to_the_shops_languages(transcriber):
+    language, probability = detect_language(transcriber.model, noise(2.0, 40), allowed=["id", "th"])
+    assert language in ("id", "th") and 0.5 <= probability <= 1.0
+    free, _ = detect_language(transcriber.model, noise(2.0, 40))
+    assert free in transcriber.languages
+
+
+def test_hotwords_come_before_the_callers_prompt(tiny_whisper):
+    shop = WhisperTranscriber(
+        WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=1, vad_filter=False,
+                      temperature_fallback=False, max_new_tokens=8, hotwords=["羊绒毛衣", "KF-Merino"])
+    )
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0), prompt="order O1001")) == "羊绒毛衣, KF-Merino order O1001"
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0))) == "羊绒毛衣, KF-Merino"
+
+
+def test_chinese_comes_out_simplified_and_caption_hallucinations_are_dropped(transcriber):
+    job = transcriber.check(TranscriptionJob(noise(3.0, 0), language="zh"))
+    segments = [Segment(0.0, 1.0, "這件毛衣勾絲了"), Segment(1.0, 2.0, "謝謝觀看!"), Segment(2.0, 3.0, "我要退貨")]
+    result = transcriber._finish(job, ("zh", 1.0), segments)
+    assert result.text == "这件毛衣勾丝了我要退货"
+    assert [s.text for s in result.segments] == ["这件毛衣勾丝了", "我要退货"]
+    english = transcriber._finish(
+        transcriber.check(TranscriptionJob(noise(3.0, 0), language="en")),
+        ("en", 1.0),
+        [Segment(0.0, 1.0, " Thanks for watching."), Segment(1.0, 2.0, " My parcel is late.")],
+    )
+    assert english.text == "My parcel is late."
+
+
+def test_stream_tells_language_first_then_yields_segments(transcriber):
+    info, segments = transcriber.stream(TranscriptionJob(noise(2.0, 50), language="en"))
+    assert (info.language, info.language_probability, info.duration) == ("en", 1.0, pytest.approx(2.0))
+    assert all(isinstance(s, Segment) and 0.0 <= s.start <= s.end <= 2.0 for s in segments)
+    silent, none = transcriber.stream(TranscriptionJob(np.zeros(RATE, np.float32)))
+    assert silent.speech_seconds == 0.0 and list(none) == []
+
+
+def test_engine_config_is_validated():
+    for options in ({"gap_s": -1.0}, {"batch_windows": 0}, {"languages": ["zz"]}, {"hotwords": [1]}):
+        with pytest.raises(ValueError):
+            WhisperConfig(**options)
