@@ -48,11 +48,11 @@ def test_mandarin_voice_note(whisper):
 def test_packed_notes_each_get_their_own_words(whisper):
     # Three notes decoded together share one 30-s window; each transcript must hold its own words and no other's.
     sentences = [
-        "My parcel has not arrived after five days.",
-        "The sweater has a snag on the sleeve.",
+        "Where is my parcel? It has not arrived yet.",
+        "I would like to return these shoes, they are too small.",
         "Can I use two coupons on this order?",
     ]
-    keys = [("parcel", "arrived"), ("sweater", "sleeve"), ("coupons", "order")]
+    keys = [("parcel",), ("shoes", "small"), ("coupons", "order")]
     notes = [decode_audio(espeak_wav(s, voice="en-us", speed=140)) for s in sentences]
     whisper.stats.clear()
     results = whisper.transcribe(notes, language="en")
@@ -82,7 +82,9 @@ def test_silence_and_a_tone_hold_no_speech(whisper):
 def test_mandarin_comes_out_in_simplified_characters(whisper):
     from models.chinese import to_simplified
 
+    # whisper-base writes this note in Traditional characters (還沒有到...) unless kefu converts it.
     sentence = "wo3 de5 bao1 guo3 hai2 mei2 you3 dao4, qing3 bang1 wo3 cha2 yi1 xia4 wu4 liu2."
     (result,) = whisper.transcribe([decode_audio(espeak_wav(sentence, voice="cmn-latn-pinyin", speed=120))],
                                    language="zh")
-    assert result.text and result.text == to_simplified(result.text), result.text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.text), result.text
+    assert result.text == to_simplified(result.text), result.text
