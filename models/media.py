@@ -1,4 +1,4 @@
-"""Decode user media safely: images with Pillow, audio and video with PyAV, every failure a MediaError."""
+"""Decode user media safely: images with Pillow, video frames with PyAV (audio: `media_audio`), failures a MediaError."""
 
 from __future__ import annotations
 
@@ -131,58 +131,6 @@ def _duration(container: av.container.InputContainer, stream: av.stream.Stream) 
     return None
 
 
-def decode_audio(data: bytes, *, sample_rate: int = 16_000, max_seconds: float = 120.0) -> np.ndarray:
-    """Any audio FFmpeg reads (wav, mp3, m4a/aac, ogg/opus, webm, flac, amr, or a video's sound) → float32 mono.
-
-    Raises:
-        InvalidMedia: Empty, corrupt, or no samples at all.
-        UnsupportedMedia: Not a media file, or it has no audio track, or this FFmpeg lacks its codec.
-        MediaTooLarge: Longer than `max_seconds`; decoding stops as soon as the limit is passed.
-    """
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 1:
-        raise ValueError(f"sample_rate must be a positive integer, not {sample_rate!r}")
-    if not max_seconds > 0:
-        raise ValueError(f"max_seconds must be positive, not {max_seconds!r}")
-    limit = int(max_seconds * sample_rate)
-    pieces: list[np.ndarray] = []
-    total = 0
-    container = _open_av(data, "an audio")
-    with container:
-        if not container.streams.audio:
-            raise UnsupportedMedia("the file has no audio track")
-        stream = container.streams.audio[0]
-        if stream.codec_context is None:
-            raise UnsupportedMedia(f"this FFmpeg build cannot decode the audio codec of this file ({stream.name})")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-
-        def take(resampled: list[av.AudioFrame]) -> None:
-            nonlocal total
-            for out in resampled:
-                samples = out.to_ndarray().reshape(-1)
-                total += samples.size
-                if total > limit:
-                    raise MediaTooLarge(f"audio is longer than the {max_seconds:g} s limit")
-                pieces.append(samples)
-
-        try:
-            for frame in container.decode(stream):
-                take(resampler.resample(frame))
-            # Flushing matters: without it the last few milliseconds stay inside the resampler.
-            take(resampler.resample(None))
-        except MediaTooLarge:
-            raise
-        except av.error.FFmpegError as exc:
-            raise InvalidMedia(f"audio could not be decoded, truncated or corrupt ({_reason(exc)})") from exc
-        except ValueError as exc:
-            # PyAV's resampler refuses frames whose format changes mid-stream.
-            raise InvalidMedia(f"audio could not be decoded: {exc}") from exc
-    if total == 0:
-        raise InvalidMedia("the audio track holds no samples")
-    audio = np.concatenate(pieces).astype(np.float32, copy=False)
-    # pcm_f32 input can carry NaN/inf, which would turn whisper's log-mel features into garbage.
-    return np.nan_to_num(audio, nan=0.0, posinf=1.0, neginf=-1.0, copy=False)
-
-
 # A cut is judged on a 16x16 colour thumbnail: big enough to see a new scene, small enough to cost nothing per frame.
 _SIGNATURE_SIZE = 16
 # The thumbnail's mean absolute change is divided by this many grey levels, so a score of 1.0 means a quarter of the
@@ -231,7 +179,7 @@ def decode_video_frames(
             raise UnsupportedMedia("the file has no video track")
         stream = container.streams.video[0]
         if stream.codec_context is None:
-            raise UnsupportedMedia(f"this FFmpeg build cannot decode the video codec of this file ({stream.name})")
+            raise UnsupportedMedia("this FFmpeg build cannot decode the video codec of this file")
         if stream.width * stream.height > max_pixels:
             raise MediaTooLarge(f"video frames are {stream.width}x{stream.height}; the limit is {max_pixels:,} pixels")
         duration = _duration(container, stream)

@@ -96,7 +96,7 @@ class Transcriber(_Ready):
         yield {"type": "transcript.text.done", "text": join_texts(texts, info.language, info.task)}
 
     def _job(self, audio: bytes, language, prompt, task, temperature, word_timestamps):
-        from models.media import decode_audio
+        from models.media_audio import decode_audio
         from models.whisper import TranscriptionJob
 
         waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)

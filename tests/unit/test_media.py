@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from models.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
-from models.media import decode_audio, decode_image, decode_video_frames
+from models.media import decode_image, decode_video_frames
+from models.media_audio import decode_audio
 
 # (container, encoder, encoder sample rate): what WeChat, WhatsApp, browsers and phones record voice notes in.
 AUDIO_FORMATS = [
