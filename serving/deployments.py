@@ -54,34 +54,19 @@ class Transcriber(_Ready):
         self._transcribe_batch.set_max_batch_size(max_batch_size)
         self._transcribe_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
-    async def transcribe(
-        self,
-        audio: bytes,
-        language: str | None = None,
-        prompt: str | None = None,
-        task: str = "transcribe",
-        temperature: float = 0.0,
-        word_timestamps: bool = False,
-    ):
-        job = await asyncio.to_thread(self._job, audio, language, prompt, task, temperature, word_timestamps)
+    async def transcribe(self, audio: bytes, **options: Any):
+        """A voice note's Transcript; `options` are `models.whisper.TranscriptionJob`'s (language, prompt, task...)."""
+        job = await asyncio.to_thread(self._job, audio, options)
         transcript = await self._transcribe_batch(job)
         if not transcript.segments:
             raise _no_speech()
         return transcript
 
-    async def stream(
-        self,
-        audio: bytes,
-        language: str | None = None,
-        prompt: str | None = None,
-        task: str = "transcribe",
-        temperature: float = 0.0,
-        word_timestamps: bool = False,
-    ):
+    async def stream(self, audio: bytes, **options: Any):
         """Server-sent-event payloads: `transcript.start`, one `transcript.text.delta` per segment, then `done`."""
         from models.whisper import join_texts, separator
 
-        job = await asyncio.to_thread(self._job, audio, language, prompt, task, temperature, word_timestamps)
+        job = await asyncio.to_thread(self._job, audio, options)
         info, segments = await asyncio.to_thread(self.model.stream, job)
         if info.speech_seconds == 0:
             raise _no_speech()
@@ -95,12 +80,12 @@ class Transcriber(_Ready):
             raise _no_speech()
         yield {"type": "transcript.text.done", "text": join_texts(texts, info.language, info.task)}
 
-    def _job(self, audio: bytes, language, prompt, task, temperature, word_timestamps):
+    def _job(self, audio: bytes, options: dict[str, Any]):
         from models.media_audio import decode_audio
         from models.whisper import TranscriptionJob
 
         waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
-        return self.model.check(TranscriptionJob(waveform, language, prompt, task, temperature, word_timestamps))
+        return self.model.check(TranscriptionJob(waveform, **options))
 
     @serve.batch
     async def _transcribe_batch(self, jobs: list) -> list:

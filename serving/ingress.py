@@ -131,10 +131,11 @@ class KefuApi:
     ) -> Response:
         options = _speech_options(response_format, timestamp_granularities, stream)
         audio = await self._read(file, "file")
-        call = (audio, language or None, prompt or None, "transcribe", temperature, "word" in timestamp_granularities)
+        job = {"language": language or None, "prompt": prompt or None, "temperature": temperature,
+               "word_timestamps": "word" in timestamp_granularities}
         if stream:
-            return await self._stream(call)
-        transcript = _plain(await self._call(self.transcriber.transcribe.remote(*call)))
+            return await self._stream(audio, job)
+        transcript = _plain(await self._call(self.transcriber.transcribe.remote(audio, **job)))
         return audio_formats.render(transcript, *options)
 
     @app.post(
@@ -153,13 +154,13 @@ class KefuApi:
     ) -> Response:
         options = _speech_options(response_format, ["segment"], False)
         audio = await self._read(file, "file")
-        call = (audio, None, prompt or None, "translate", temperature, False)
-        transcript = _plain(await self._call(self.transcriber.transcribe.remote(*call)))
+        job = {"prompt": prompt or None, "task": "translate", "temperature": temperature}
+        transcript = _plain(await self._call(self.transcriber.transcribe.remote(audio, **job)))
         return audio_formats.render(transcript, *options)
 
-    async def _stream(self, call: tuple) -> StreamingResponse:
+    async def _stream(self, audio: bytes, job: dict[str, Any]) -> StreamingResponse:
         # Decoding and no-speech errors surface on the first event, while a 4xx can still be the answer.
-        events = self.transcriber.options(stream=True).stream.remote(*call)
+        events = self.transcriber.options(stream=True).stream.remote(audio, **job)
         first = await self._call(events.__anext__())
 
         async def following() -> dict:
@@ -244,7 +245,7 @@ class KefuApi:
         started = time.perf_counter()
         pending: dict[str, Awaitable[Any]] = {}
         if audio is not None:
-            pending["transcribe"] = self.transcriber.transcribe.remote(audio, fields.language, None)
+            pending["transcribe"] = self.transcriber.transcribe.remote(audio, language=fields.language)
         if images:
             pending["detect"] = asyncio.gather(*(self.detector.detect.remote(i) for i in images))
             pending["identify"] = self.catalog.search_images.remote(images, 3)

@@ -62,26 +62,33 @@ def dev_args(**sections):
     return AppArgs.model_validate(base)
 
 
-@pytest.fixture(scope="module")
-def tiny_app(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo) -> str:
+def tiny_args(work: Path, tiny_whisper, tiny_clip, tiny_yolo, **sections):
+    """AppArgs for kefu on the tiny models, with a catalog index of the demo catalog built into `work`."""
     from catalog_index.build import build_index
     from models import load_embedder
     from models.embedder import EmbedderConfig
 
-    work: Path = tmp_path_factory.mktemp("serving")
     checkpoint, arch_config = tiny_clip
     embedder = EmbedderConfig(backend="open_clip", model=str(checkpoint), arch=arch_config.stem,
                               arch_config=str(arch_config), threads=1)
     build_index(DEMO_CATALOG, work / "index", load_embedder(embedder), progress=False)
-    args = dev_args(
-        transcriber={"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
-                     "temperature_fallback": False, "max_new_tokens": 24},
-        embedder=vars(embedder),
-        detector={"model": str(tiny_yolo), "imgsz": 160},
-        catalog={"index_dir": str(work / "index"), "min_score": 0.0, "keyword_weight": 1.0},
-        dialogue={"store_url": f"sqlite:///{work / 'kefu.db'}"},
-        limits={"max_upload_bytes": 2_000_000, "max_audio_seconds": 30, "max_image_pixels": 4_000_000},
-    )
+    base = {
+        "transcriber": {"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
+                        "temperature_fallback": False, "max_new_tokens": 24},
+        "embedder": vars(embedder),
+        "detector": {"model": str(tiny_yolo), "imgsz": 160},
+        "catalog": {"index_dir": str(work / "index"), "min_score": 0.0, "keyword_weight": 1.0},
+        "dialogue": {"store_url": f"sqlite:///{work / 'kefu.db'}"},
+        "limits": {"max_upload_bytes": 2_000_000, "max_audio_seconds": 30, "max_image_pixels": 4_000_000},
+    }
+    for key, value in sections.items():
+        base[key] = {**base.get(key, {}), **value}
+    return dev_args(**base)
+
+
+@pytest.fixture(scope="module")
+def tiny_app(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo) -> str:
+    args = tiny_args(tmp_path_factory.mktemp("serving"), tiny_whisper, tiny_clip, tiny_yolo)
     url = start_kefu(args, free_port())
     yield url
     stop_kefu()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import numpy as np
 import pytest
@@ -11,8 +9,7 @@ import pytest
 from models.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
 from models.media_audio import decode_audio
 from tests.audio_media import AUDIO_FORMATS, AUDIO_MIME, DURATION_TOLERANCE_S, encode_audio, speech_samples, tone
-from tests.conftest import DEMO_CATALOG
-from tests.serving.conftest import dev_args, free_port, start_kefu, stop_kefu
+from tests.serving.conftest import free_port, start_kefu, stop_kefu, tiny_args
 from tests.serving.test_api import assert_envelope
 
 pytestmark = pytest.mark.serving
@@ -28,25 +25,8 @@ STATUS_OF = {MediaTooLarge: 413, UnsupportedMedia: 415, InvalidMedia: 400}
 @pytest.fixture(scope="module")
 def audio_app(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo) -> str:
     """kefu on tiny models as tests/serving/conftest.py's `tiny_app` starts it, with small audio limits."""
-    from catalog_index.build import build_index
-    from models import load_embedder
-    from models.embedder import EmbedderConfig
-
-    work: Path = tmp_path_factory.mktemp("serving-audio")
-    checkpoint, arch_config = tiny_clip
-    embedder = EmbedderConfig(backend="open_clip", model=str(checkpoint), arch=arch_config.stem,
-                              arch_config=str(arch_config), threads=1)
-    build_index(DEMO_CATALOG, work / "index", load_embedder(embedder), progress=False)
-    args = dev_args(
-        transcriber={"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
-                     "temperature_fallback": False, "max_new_tokens": 24},
-        embedder=vars(embedder),
-        detector={"model": str(tiny_yolo), "imgsz": 160},
-        catalog={"index_dir": str(work / "index"), "min_score": 0.0, "keyword_weight": 1.0},
-        dialogue={"store_url": f"sqlite:///{work / 'kefu.db'}"},
-        limits={"max_upload_bytes": MAX_UPLOAD_BYTES, "max_audio_seconds": MAX_AUDIO_SECONDS,
-                "max_image_pixels": 4_000_000},
-    )
+    limits = {"max_upload_bytes": MAX_UPLOAD_BYTES, "max_audio_seconds": MAX_AUDIO_SECONDS}
+    args = tiny_args(tmp_path_factory.mktemp("serving-audio"), tiny_whisper, tiny_clip, tiny_yolo, limits=limits)
     url = start_kefu(args, free_port())
     yield url
     stop_kefu()

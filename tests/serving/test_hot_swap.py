@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import DEMO_CATALOG
-from tests.serving.conftest import dev_args, free_port, start_kefu, stop_kefu
+from tests.serving.conftest import free_port, start_kefu, stop_kefu, tiny_args
 
 pytestmark = pytest.mark.serving
 
@@ -19,27 +18,13 @@ PHOTO = (DEMO_CATALOG.parent / "images" / "KF-JK-001.jpg").read_bytes()
 
 @pytest.fixture(scope="module")
 def swap_app(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo):
-    from catalog_index.build import build_index
     from catalog_index.versions import IndexRoot, open_index
-    from models import load_embedder
-    from models.embedder import EmbedderConfig
 
-    work: Path = tmp_path_factory.mktemp("hot_swap")
-    checkpoint, arch_config = tiny_clip
-    embedder = EmbedderConfig(backend="open_clip", model=str(checkpoint), arch=arch_config.stem,
-                              arch_config=str(arch_config), threads=1)
-    build_index(DEMO_CATALOG, work / "built", load_embedder(embedder), progress=False)
+    work = tmp_path_factory.mktemp("hot_swap")
+    catalog = {"index_dir": str(work / "root"), "watch_interval_s": 0.5}
+    args = tiny_args(work, tiny_whisper, tiny_clip, tiny_yolo, catalog=catalog)
     root = IndexRoot(work / "root")
-    first = root.publish(open_index(work / "built"))
-    args = dev_args(
-        transcriber={"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
-                     "temperature_fallback": False, "max_new_tokens": 24},
-        embedder=vars(embedder),
-        detector={"model": str(tiny_yolo), "imgsz": 160},
-        catalog={"index_dir": str(work / "root"), "min_score": 0.0, "keyword_weight": 1.0, "watch_interval_s": 0.5},
-        dialogue={"store_url": f"sqlite:///{work / 'kefu.db'}"},
-        limits={"max_upload_bytes": 2_000_000, "max_audio_seconds": 30, "max_image_pixels": 4_000_000},
-    )
+    first = root.publish(open_index(work / "index"))
     url = start_kefu(args, free_port())
     yield url, root, first
     stop_kefu()
