@@ -168,7 +168,7 @@ class WhisperTranscriber:
     def transcribe_jobs(self, jobs: Sequence[TranscriptionJob]) -> list[Transcript]:
         """One Transcript per job, in order; jobs of one language, task and prompt share packed windows."""
         jobs = [self.check(job, i) for i, job in enumerate(jobs)]
-        results: list[Transcript | None] = [None] * len(jobs)
+        results: dict[int, Transcript] = {}
         spans = [self._speech(job.audio) for job in jobs]
         detected: dict[int, tuple[str, float]] = {}
         groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
@@ -189,7 +189,7 @@ class WhisperTranscriber:
             alone.extend(suspect)
         for i in sorted(alone):
             results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0])))
-        return [result for result in results if result is not None]
+        return [results[i] for i in range(len(jobs))]
 
     def stream(self, job: TranscriptionJob) -> tuple[StreamInfo, Iterator[Segment]]:
         """Language and duration now, then segments lazily as faster-whisper decodes them, window by window.
