@@ -25,7 +25,7 @@ from models.types import Segment, Transcript, Word
 from models.whisper_batch import DecodeOptions, decode_windows, detect_language
 from models.whisper_config import TASKS, WhisperConfig, pick_compute_type, pick_ct2_device
 from models.whisper_packing import SAMPLE_RATE as _PACKING_RATE
-from models.whisper_packing import WINDOW_S, Part, Window, assign, pack, split_into_parts
+from models.whisper_packing import WINDOW_S, Part, Window, assign, covers, pack, split_into_parts
 
 logger = logging.getLogger("kefu.models")
 
@@ -39,6 +39,8 @@ _NO_SPEECH_THRESHOLD = 0.6
 _WINDOW_BUDGET_S = WINDOW_S - 1.0
 # A segment that overlaps two packed notes by more than this each has run them together.
 _TANGLE_S = 0.3
+# Segments must reach this close to both ends of a part's speech (VAD pads speech by 0.4 s each side).
+_COVER_S = 1.5
 # Below this peak amplitude a waveform is digital silence, whatever VAD thinks (and VAD may be off).
 _SILENT_PEAK = 1e-4
 # Languages written without spaces between words: their segments are joined without one.
@@ -265,8 +267,20 @@ class WhisperTranscriber:
                     again.extend(window.parts)
                     self.stats["tangled_windows"] += 1
                     continue
-                for piece in got:
-                    placed[window.parts[piece.part].clip].append(Segment(piece.start, piece.end, piece.text))
+                for index, part in enumerate(window.parts):
+                    pieces = [piece for piece in got if piece.part == index]
+                    if self._hallucinated_text("".join(piece.text for piece in pieces)):
+                        suspect.add(part.clip)
+                    elif not covers(window, index, got, _COVER_S):
+                        # Decoding stopped short of this part's speech (or never reached it): once more alone,
+                        # then the one-by-one path, which seeks on where Whisper stops.
+                        if len(window.parts) > 1:
+                            again.append(part)
+                        else:
+                            suspect.add(part.clip)
+                        self.stats["parts_uncovered"] += 1
+                    else:
+                        placed[part.clip].extend(Segment(piece.start, piece.end, piece.text) for piece in pieces)
             windows = pack(again, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=False)
             retry = True
         self.stats["notes_packed"] += len(members)
@@ -286,6 +300,12 @@ class WhisperTranscriber:
         if decoded.compression_ratio > _COMPRESSION_RATIO_LIMIT:
             return True
         return decoded.avg_logprob < _LOG_PROB_FLOOR and decoded.no_speech_prob <= _NO_SPEECH_THRESHOLD
+
+    def _hallucinated_text(self, text: str) -> bool:
+        """One note's share of a window repeating itself ("惑惑惑惑..."), which the whole window's ratio may hide."""
+        from faster_whisper.transcribe import get_compression_ratio
+
+        return self.config.temperature_fallback and bool(text) and get_compression_ratio(text) > _COMPRESSION_RATIO_LIMIT
 
     def _one_by_one(self, job: TranscriptionJob, language: str) -> Iterator[Segment]:
         """faster-whisper's own `transcribe` on one note, with temperature fallback; segments as they are decoded."""

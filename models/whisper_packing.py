@@ -121,12 +121,15 @@ def pack(parts: Sequence[Part], *, gap_s: float, max_seconds: float, pack_notes:
 
 @dataclass(frozen=True)
 class Placed:
-    """A decoded segment handed back to a part, with times on the original note's clock."""
+    """A decoded segment handed back to a part: `start`/`end` on the original note's clock, `window_start`/
+    `window_end` where it lies in the window."""
 
     part: int
     start: float
     end: float
     text: str
+    window_start: float
+    window_end: float
 
 
 def assign(window: Window, segments: Sequence[tuple[float, float, str]], *, tangle_s: float) -> list[Placed] | None:
@@ -156,5 +159,22 @@ def assign(window: Window, segments: Sequence[tuple[float, float, str]], *, tang
         part, offset = window.parts[best], window.offsets[best]
         local_start = min(max(start - offset, 0.0), part.seconds)
         local_end = min(max(end - offset, local_start), part.seconds)
-        placed.append(Placed(best, part.clip_time(local_start), part.clip_time(local_end), text.strip()))
+        placed.append(
+            Placed(best, part.clip_time(local_start), part.clip_time(local_end), text.strip(), start, end)
+        )
     return placed
+
+
+def covers(window: Window, index: int, placed: Sequence[Placed], slack_s: float) -> bool:
+    """Whether the segments placed on part `index` reach both ends of its speech, give or take `slack_s`.
+
+    Whisper sometimes stops decoding a window early; faster-whisper then seeks on from the last timestamp, and a
+    packed window has no such next pass, so a part whose end (or start) was never reached must be decoded again.
+    """
+    mine = [p for p in placed if p.part == index]
+    if not mine:
+        return False
+    offset, seconds = window.offsets[index], window.parts[index].seconds
+    first = min(p.window_start for p in mine)
+    last = max(p.window_end for p in mine)
+    return first - offset <= slack_s and offset + seconds - last <= slack_s

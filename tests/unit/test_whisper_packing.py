@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.whisper_packing import SAMPLE_RATE, Part, Window, assign, pack, split_into_parts
+from models.whisper_packing import SAMPLE_RATE, Part, Window, assign, covers, pack, split_into_parts
 
 R = SAMPLE_RATE
 
@@ -85,3 +85,14 @@ def test_a_segment_spanning_two_notes_is_reported_as_tangled():
 def test_blank_segments_are_skipped():
     window = Window([part(0, (0.0, 4.0))], [0.0])
     assert assign(window, [(0.0, 1.0, "  ")], tangle_s=0.3) == []
+
+
+def test_a_part_counts_as_covered_only_when_segments_reach_both_ends_of_its_speech():
+    window = Window([part(0, (0.0, 6.0)), part(1, (0.0, 6.0))], [0.0, 7.0])
+    whole = assign(window, [(0.0, 5.6, "first"), (7.2, 12.8, "second")], tangle_s=0.3)
+    assert covers(window, 0, whole, slack_s=1.5) and covers(window, 1, whole, slack_s=1.5)
+    # Whisper stopped after the second note's first sentence: its last 3 s were never decoded.
+    short = assign(window, [(0.0, 5.6, "first"), (7.2, 10.0, "second, half")], tangle_s=0.3)
+    assert covers(window, 0, short, slack_s=1.5) and not covers(window, 1, short, slack_s=1.5)
+    # A note Whisper wrote nothing for is not covered either.
+    assert not covers(window, 1, assign(window, [(0.0, 5.6, "first")], tangle_s=0.3), slack_s=1.5)
