@@ -25,7 +25,7 @@ from models.types import Segment, Transcript, Word
 from models.whisper_batch import DecodeOptions, decode_windows, detect_language
 from models.whisper_config import TASKS, WhisperConfig, pick_compute_type, pick_ct2_device
 from models.whisper_packing import SAMPLE_RATE as _PACKING_RATE
-from models.whisper_packing import WINDOW_S, Part, Window, assign, covers, pack, split_into_parts
+from models.whisper_packing import WINDOW_S, Part, Window, assign, pack, settle, split_into_parts
 
 logger = logging.getLogger("kefu.models")
 
@@ -39,8 +39,11 @@ _NO_SPEECH_THRESHOLD = 0.6
 _WINDOW_BUDGET_S = WINDOW_S - 1.0
 # A segment that overlaps two packed notes by more than this each has run them together.
 _TANGLE_S = 0.3
-# Segments must reach this close to both ends of a part's speech (VAD pads speech by 0.4 s each side).
+# A window's last timestamp must come this close to a part's end for the part to count as decoded (VAD pads speech
+# by 0.4 s each side, and Whisper times the end of speech a little early).
 _COVER_S = 1.5
+# Rounds of decoding leftovers before the notes still unfinished go to faster-whisper's own loop.
+_MAX_ROUNDS = 4
 # Below this peak amplitude a waveform is digital silence, whatever VAD thinks (and VAD may be off).
 _SILENT_PEAK = 1e-4
 # Languages written without spaces between words: their segments are joined without one.
@@ -239,20 +242,21 @@ class WhisperTranscriber:
     ) -> tuple[dict[int, list[Segment]], list[int]]:
         """Decode the notes `members` (one language, task and prompt) in packed, batched windows.
 
-        A window whose segments straddle two notes is decoded again with each of its notes alone; the notes of a
-        window whose text looks hallucinated go to the one-by-one path, which has temperature fallback.
+        Speech a window's decoding never reached is packed again with other leftovers (faster-whisper's seek, across
+        notes); a window whose segments straddle two notes is decoded again with each note alone; the notes of a
+        window, or a note, whose text looks hallucinated go to the one-by-one path, which has temperature fallback.
         Returns segments per decoded note, and the notes left for the one-by-one path.
         """
         options = DecodeOptions(self.config.beam_size, self.config.max_new_tokens, prompt)
         waveforms = {i: jobs[i].audio for i in members}
         parts = [part for i in members for part in split_into_parts(i, spans[i], _WINDOW_BUDGET_S)]
-        windows = pack(parts, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=self.config.pack_notes)
+        windows = self._pack(parts, self.config.pack_notes)
         placed: dict[int, list[Segment]] = defaultdict(list)
         suspect: set[int] = set()
-        retry = False
-        while windows:
-            again: list[Part] = []
-            self.stats["windows_redecoded" if retry else "windows"] += len(windows)
+        for round_ in range(_MAX_ROUNDS):
+            resume: list[Part] = []
+            alone: list[Part] = []
+            self.stats["windows_redecoded" if round_ else "windows"] += len(windows)
             for window, decoded in self._decode(waveforms, windows, language, task, options):
                 if self._hallucinated(decoded):
                     # Straight to the one-by-one path: it starts with the same temperature-0 decode of the note
@@ -264,28 +268,31 @@ class WhisperTranscriber:
                     continue  # Whisper's own rule: this window is silence after all
                 got = assign(window, decoded.segments, tangle_s=_TANGLE_S)
                 if got is None:
-                    again.extend(window.parts)
+                    alone.extend(window.parts)
                     self.stats["tangled_windows"] += 1
                     continue
+                settled = settle(window, got, _COVER_S)
                 for index, part in enumerate(window.parts):
-                    pieces = [piece for piece in got if piece.part == index]
+                    pieces = [piece for piece in settled.kept if piece.part == index]
                     if self._hallucinated_text("".join(piece.text for piece in pieces)):
                         suspect.add(part.clip)
-                    elif not covers(window, index, got, _COVER_S):
-                        # Decoding stopped short of this part's speech (or never reached it): once more alone,
-                        # then the one-by-one path, which seeks on where Whisper stops.
-                        if len(window.parts) > 1:
-                            again.append(part)
-                        else:
-                            suspect.add(part.clip)
-                        self.stats["parts_uncovered"] += 1
-                    else:
-                        placed[part.clip].extend(Segment(piece.start, piece.end, piece.text) for piece in pieces)
-            windows = pack(again, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=False)
-            retry = True
+                    placed[part.clip].extend(Segment(piece.start, piece.end, piece.text) for piece in pieces)
+                resume.extend(settled.resume)
+                alone.extend(settled.alone)
+            self.stats["parts_resumed"] += len(resume)
+            self.stats["parts_alone"] += len(alone)
+            windows = self._pack(resume, self.config.pack_notes) + self._pack(alone, False)
+            if not windows:
+                break
+        else:
+            # Whisper kept stopping short: leave those notes to faster-whisper's own loop.
+            suspect.update(part.clip for window in windows for part in window.parts)
         self.stats["notes_packed"] += len(members)
         decoded_notes = {i: sorted(placed[i], key=lambda s: s.start) for i in members if i not in suspect}
         return decoded_notes, sorted(suspect)
+
+    def _pack(self, parts: list[Part], pack_notes: bool) -> list[Window]:
+        return pack(parts, gap_s=self.config.gap_s, max_seconds=_WINDOW_BUDGET_S, pack_notes=pack_notes)
 
     def _decode(self, waveforms: dict[int, np.ndarray], windows: list[Window], language: str, task: str, options):
         size = self.config.batch_windows

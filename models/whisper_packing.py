@@ -43,6 +43,18 @@ class Part:
     def audio(self, waveform: np.ndarray) -> np.ndarray:
         return np.concatenate([waveform[start:end] for start, end in self.spans])
 
+    def tail(self, local: float) -> Part:
+        """What is left of this part from `local` seconds (on its own clock) on."""
+        skip = int(round(max(local, 0.0) * SAMPLE_RATE))
+        spans: list[Span] = []
+        for start, end in self.spans:
+            if skip >= end - start:
+                skip -= end - start
+                continue
+            spans.append((start + skip, end))
+            skip = 0
+        return Part(self.clip, tuple(spans))
+
     def clip_time(self, local: float) -> float:
         """A time on this part's own clock (its spans end to end) → the time in the original note."""
         remaining = max(local, 0.0) * SAMPLE_RATE
@@ -165,16 +177,44 @@ def assign(window: Window, segments: Sequence[tuple[float, float, str]], *, tang
     return placed
 
 
-def covers(window: Window, index: int, placed: Sequence[Placed], slack_s: float) -> bool:
-    """Whether the segments placed on part `index` reach both ends of its speech, give or take `slack_s`.
+@dataclass
+class Settled:
+    """What a decoded window leaves: segments to keep, and speech to decode again.
 
-    Whisper sometimes stops decoding a window early; faster-whisper then seeks on from the last timestamp, and a
-    packed window has no such next pass, so a part whose end (or start) was never reached must be decoded again.
+    Attributes:
+        kept: Segments of parts Whisper's timestamps reached.
+        resume: Speech Whisper never reached (it stopped the window early): decoded again, packed with other leftovers,
+            as faster-whisper seeks on from the last timestamp.
+        alone: Parts Whisper passed over without a word although it went on past them: decoded again on their own.
     """
-    mine = [p for p in placed if p.part == index]
-    if not mine:
-        return False
-    offset, seconds = window.offsets[index], window.parts[index].seconds
-    first = min(p.window_start for p in mine)
-    last = max(p.window_end for p in mine)
-    return first - offset <= slack_s and offset + seconds - last <= slack_s
+
+    kept: list[Placed] = field(default_factory=list)
+    resume: list[Part] = field(default_factory=list)
+    alone: list[Part] = field(default_factory=list)
+
+
+def settle(window: Window, placed: Sequence[Placed], slack_s: float) -> Settled:
+    """Split a decoded window into what is done and what must be decoded again (see `Settled`).
+
+    A part counts as reached when the window's last timestamp comes within `slack_s` of its end (VAD pads speech,
+    and Whisper times the end of speech a little early).
+    """
+    settled = Settled()
+    if not placed:
+        # Not a word in the whole window: a lone part is silence after all; packed parts get a window each.
+        settled.alone.extend(window.parts if len(window.parts) > 1 else [])
+        return settled
+    last = max(p.window_end for p in placed)
+    for index, (part, offset) in enumerate(zip(window.parts, window.offsets)):
+        mine = [p for p in placed if p.part == index]
+        if offset + part.seconds - last <= slack_s:
+            if mine or len(window.parts) == 1:
+                settled.kept.extend(mine)
+            else:
+                settled.alone.append(part)
+        elif last - offset > slack_s:
+            settled.kept.extend(mine)
+            settled.resume.append(part.tail(last - offset))
+        else:
+            settled.resume.append(part)
+    return settled

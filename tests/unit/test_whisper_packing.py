@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.whisper_packing import SAMPLE_RATE, Part, Window, assign, covers, pack, split_into_parts
+from models.whisper_packing import SAMPLE_RATE, Part, Settled, Window, assign, pack, settle, split_into_parts
 
 R = SAMPLE_RATE
 
@@ -87,12 +87,35 @@ def test_blank_segments_are_skipped():
     assert assign(window, [(0.0, 1.0, "  ")], tangle_s=0.3) == []
 
 
-def test_a_part_counts_as_covered_only_when_segments_reach_both_ends_of_its_speech():
+def test_tail_keeps_the_speech_after_a_point_on_the_parts_clock():
+    p = part(4, (1.0, 3.0), (10.0, 12.0))
+    assert p.tail(0.5).spans == ((int(1.5 * R), 3 * R), (10 * R, 12 * R))
+    assert p.tail(2.5).spans == ((int(10.5 * R), 12 * R),)
+    assert p.tail(2.5).clip == 4 and p.tail(2.5).clip_time(0.0) == pytest.approx(10.5)
+
+
+def test_settle_keeps_what_was_reached_and_resumes_where_whisper_stopped():
+    window = Window([part(0, (0.0, 6.0)), part(1, (0.0, 6.0)), part(2, (0.0, 4.0))], [0.0, 7.0, 14.0])
+    # Whisper wrote the first note and half the second, then ended the window.
+    settled = settle(window, assign(window, [(0.0, 5.6, "first"), (7.2, 10.0, "second, half")], tangle_s=0.3), 1.5)
+    assert [(p.part, p.text) for p in settled.kept] == [(0, "first"), (1, "second, half")]
+    assert settled.resume[0].clip == 1 and settled.resume[0].seconds == pytest.approx(3.0)
+    assert settled.resume[1] == window.parts[2]
+    assert settled.alone == []
+
+
+def test_settle_accepts_a_window_whisper_finished():
     window = Window([part(0, (0.0, 6.0)), part(1, (0.0, 6.0))], [0.0, 7.0])
-    whole = assign(window, [(0.0, 5.6, "first"), (7.2, 12.8, "second")], tangle_s=0.3)
-    assert covers(window, 0, whole, slack_s=1.5) and covers(window, 1, whole, slack_s=1.5)
-    # Whisper stopped after the second note's first sentence: its last 3 s were never decoded.
-    short = assign(window, [(0.0, 5.6, "first"), (7.2, 10.0, "second, half")], tangle_s=0.3)
-    assert covers(window, 0, short, slack_s=1.5) and not covers(window, 1, short, slack_s=1.5)
-    # A note Whisper wrote nothing for is not covered either.
-    assert not covers(window, 1, assign(window, [(0.0, 5.6, "first")], tangle_s=0.3), slack_s=1.5)
+    settled = settle(window, assign(window, [(0.0, 5.6, "first"), (7.2, 12.5, "second")], tangle_s=0.3), 1.5)
+    assert len(settled.kept) == 2 and settled.resume == [] and settled.alone == []
+
+
+def test_settle_sends_a_skipped_note_alone_and_reads_an_empty_lone_window_as_silence():
+    window = Window([part(0, (0.0, 6.0)), part(1, (0.0, 4.0)), part(2, (0.0, 4.0))], [0.0, 7.0, 12.0])
+    # Whisper went past the second note without a word for it.
+    settled = settle(window, assign(window, [(0.0, 5.6, "first"), (12.1, 15.8, "third")], tangle_s=0.3), 1.5)
+    assert settled.alone == [window.parts[1]] and settled.resume == []
+    lone = Window([part(0, (0.0, 6.0))], [0.0])
+    assert settle(lone, [], 1.5) == Settled()
+    packed = settle(window, [], 1.5)
+    assert packed.alone == window.parts and packed.kept == []
