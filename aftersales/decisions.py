@@ -18,9 +18,11 @@ FABRIC_DEFECTS = ("snag", "hole", "stain", "tear", "open_seam", "pilling")
 HARD_GOODS_DEFECTS = ("scratch", "dent", "crack", "broken")
 DEFECT_TAXONOMY = FABRIC_DEFECTS + HARD_GOODS_DEFECTS
 DEFECT_SOURCES = ("image", "text")
+SEVERITIES = ("minor", "moderate", "severe")
 # Actions that settle something for the customer; an angry customer without one of them goes to a human.
 CONCRETE_ACTIONS = frozenset({
     "refund_price_difference", "issue_coupon", "offer_exchange", "offer_return", "offer_refund", "offer_reship",
+    "offer_partial_refund",
     "explain_presale",
 })
 
@@ -34,22 +36,32 @@ class DefectFinding:
         confidence: In [0, 1]; detector score for photos, a fixed keyword confidence for text.
         source: "image" or "text".
         box: (x1, y1, x2, y2) pixels in the photo, None for text.
+        severity: "minor", "moderate" or "severe" (aftersales/defects.py judges it from size and count; a described
+            defect takes its label's base severity); None when nobody judged it.
+        count: Boxes of this label in the turn's photos (1 for text).
+        location: Where in the photo ("upper left", ...), None for text.
     """
 
     label: str
     confidence: float
     source: str
     box: tuple[float, float, float, float] | None = None
+    severity: str | None = None
+    count: int = 1
+    location: str | None = None
 
     def __post_init__(self) -> None:
         if self.source not in DEFECT_SOURCES:
             raise InvalidInput(f"defect source must be one of {DEFECT_SOURCES}, got {self.source!r}")
         if not 0.0 <= self.confidence <= 1.0:
             raise InvalidInput(f"defect confidence must be in [0, 1], got {self.confidence!r}")
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise InvalidInput(f"defect severity must be one of {SEVERITIES}, got {self.severity!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "confidence": round(float(self.confidence), 4), "source": self.source,
-                "box": list(self.box) if self.box is not None else None}
+                "box": list(self.box) if self.box is not None else None, "severity": self.severity,
+                "count": self.count, "location": self.location}
 
 
 @dataclass(frozen=True)

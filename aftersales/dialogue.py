@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aftersales.decisions import DEFECT_TAXONOMY, Case, Decision, DefectFinding
+from aftersales.decisions import Case, Decision, DefectFinding
+from aftersales.defects import Box, DefectTaxonomy, PhotoDetections, assess
 from aftersales.errors import InvalidInput, NotFound
 from aftersales.language import normalize_language
 from aftersales.policy import PolicyEngine
@@ -27,7 +28,6 @@ WEAK_INTENTS = frozenset({"other", "greeting_thanks", "product_question"})
 WEAK_CONFIDENCE = 0.5
 DEFAULT_LANGUAGE = "zh"
 
-Box = tuple[float, float, float, float]
 
 
 def utc_now() -> datetime:
@@ -65,7 +65,7 @@ class TurnInput:
         order_id: Order the backend says the turn is about; unknown ones raise NotFound.
         transcript_language: Language the transcriber heard, None without a voice note.
         product: Product identified from photos or video.
-        image_defects: (label, confidence, box) per detection in the photos.
+        photos: The detector's boxes in each photo, with the photo's size (severity depends on both).
     """
 
     conversation_id: str
@@ -76,7 +76,7 @@ class TurnInput:
     order_id: str | None = None
     transcript_language: str | None = None
     product: ProductHit | None = None
-    image_defects: tuple[tuple[str, float, Box | None], ...] = ()
+    photos: tuple[PhotoDetections, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("conversation_id", "customer_id"):
@@ -87,11 +87,12 @@ class TurnInput:
             raise InvalidInput(f"unknown channel {self.channel!r}; expected one of {', '.join(CHANNELS)}")
         if not isinstance(self.text, str):
             raise InvalidInput(f"text must be a string, got {type(self.text).__name__}")
-        object.__setattr__(self, "image_defects", tuple(_defect(d) for d in self.image_defects))
+        object.__setattr__(self, "photos", tuple(_photo(p) for p in self.photos))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
-        """From the JSON-ish dict the ingress builds; detections may be dicts or (label, confidence, box) triples."""
+        """From the JSON-ish dict the ingress builds; photos are {"width", "height", "defects": [...]} with each
+        detection a dict or a (label, confidence, box) triple."""
         if not isinstance(data, Mapping):
             raise InvalidInput("a turn must be a mapping")
         product = data.get("product")
@@ -109,18 +110,30 @@ class TurnInput:
             order_id=data.get("order_id") or None,
             transcript_language=data.get("transcript_language"),
             product=product,
-            image_defects=tuple(data.get("image_defects") or ()),
+            photos=tuple(data.get("photos") or ()),
         )
 
 
-def _defect(item: Any) -> tuple[str, float, Box | None]:
+def _photo(item: Any) -> PhotoDetections:
+    if isinstance(item, PhotoDetections):
+        return item
+    try:
+        width, height, found = int(item["width"]), int(item["height"]), item.get("defects") or ()
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"a photo must be {{width, height, defects}}, got {item!r}") from None
+    if width <= 0 or height <= 0:
+        raise InvalidInput(f"a photo's width and height must be positive, got {width}x{height}")
+    return PhotoDetections(width, height, tuple(_defect(d) for d in found))
+
+
+def _defect(item: Any) -> tuple[str, float, Box]:
     try:
         if isinstance(item, Mapping):
-            label, confidence, box = item["label"], item["confidence"], item.get("box")
+            label, confidence, box = item["label"], item["confidence"], item["box"]
         else:
             label, confidence, box = item
-        box = tuple(float(v) for v in box) if box is not None else None
-        if box is not None and len(box) != 4:
+        box = tuple(float(v) for v in box)
+        if len(box) != 4:
             raise ValueError("box needs 4 numbers")
         return str(label), float(confidence), box  # type: ignore[return-value]
     except (KeyError, TypeError, ValueError):
@@ -171,8 +184,10 @@ class DialogueService:
     """The after-sales brain behind the Dialogue deployment; thread-safe as its store is."""
 
     def __init__(self, store: Store, policy: PolicyEngine, understanding: Understanding, replies: ReplyWriter,
-                 clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE):
+                 clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE,
+                 taxonomy: DefectTaxonomy | None = None):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
+        self.taxonomy = taxonomy or DefectTaxonomy.load()
         self.clock, self.default_language = clock, default_language
 
     def handle(self, turn: TurnInput) -> TurnResult:
@@ -249,18 +264,19 @@ class DialogueService:
                 return with_product
         return orders[0] if orders else None
 
-    @staticmethod
-    def _defects(turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
-        shown = [DefectFinding(label, min(max(conf, 0.0), 1.0), "image", box)
-                 for label, conf, box in turn.image_defects if label in DEFECT_TAXONOMY]
-        told = [DefectFinding(label, TEXT_DEFECT_CONFIDENCE, "text") for label in understood.defect_mentions]
+    def _defects(self, turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
+        shown = [DefectFinding(i.label, min(max(i.confidence, 0.0), 1.0), "image", i.box, i.severity, i.count,
+                               i.location) for i in assess(turn.photos, self.taxonomy)]
+        told = [DefectFinding(label, TEXT_DEFECT_CONFIDENCE, "text", severity=self.taxonomy.labels[label].base)
+                for label in understood.defect_mentions if label in self.taxonomy.labels]
         return tuple(shown + told)
 
     def _remember(self, turn: TurnInput, understood: Understood, result: TurnResult, order: OrderView | None,
                   sku: str | None, context: ConversationContext, now: datetime) -> None:
         self.store.append_message(turn.conversation_id, "customer", turn.text, jsonable({
             "understood": understood, "language": result.language, "product": result.product,
-            "image_defects": [list(d) for d in turn.image_defects],
+            "photos": [{"width": p.width, "height": p.height, "defects": [list(d) for d in p.detections]}
+                       for p in turn.photos],
         }), now)
         self.store.append_message(turn.conversation_id, "assistant", result.reply, jsonable({
             "decision": result.decision, "order_id": result.order_id,

@@ -60,6 +60,14 @@ def parse_amount(value: str | int | float | Decimal) -> int:
     return int(cents)
 
 
+def percent_of(cents: int, percent: int | float) -> int:
+    """`percent` % of `cents`, rounded half up to the cent (20 % of 199.99 → 40.00), computed in Decimal."""
+    from decimal import ROUND_HALF_UP
+
+    share = Decimal(cents) * Decimal(repr(percent) if isinstance(percent, float) else str(percent)) / 100
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def to_major(cents: int) -> float:
     """Cents → a float with two decimals, for JSON only (30.0 for 3000)."""
     return round(cents / 100, 2)

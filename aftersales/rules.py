@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aftersales.decisions import DEFECT_TAXONOMY, Action, Case, Decision
+from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES, Action, Case, Decision, DefectFinding
 from aftersales.errors import InvalidInput
-from aftersales.money import Money
+from aftersales.money import Money, percent_of
 from aftersales.policy_config import ConfigReader, PolicySettings
 from aftersales.views import OrderItemView, OrderView
 
-REMEDY_ACTIONS = ("offer_exchange", "offer_return", "offer_refund", "offer_reship")
+REMEDY_ACTIONS = ("offer_exchange", "offer_return", "offer_refund", "offer_partial_refund", "offer_reship")
 
 
 @dataclass(frozen=True)
@@ -189,13 +189,19 @@ class DefectGroup:
         id: Name shown in the decision inputs ("fabric", "hard_goods").
         labels: Taxonomy ids it covers.
         categories: Product categories it applies to; empty for any.
-        actions: (action type, params) offered, in order. Severity and size thresholds can be added here.
+        severities: Severities it applies to ("minor", "moderate", "severe"); empty for any.
+        actions: (action type, params) offered, in order. `offer_partial_refund` takes `percent` of what was paid.
     """
 
     id: str
     labels: tuple[str, ...]
     categories: tuple[str, ...]
     actions: tuple[tuple[str, dict[str, Any]], ...]
+    severities: tuple[str, ...] = ()
+
+    def covers(self, finding: DefectFinding, category: str | None) -> bool:
+        return (finding.label in self.labels and (not self.categories or category in self.categories)
+                and (not self.severities or finding.severity in self.severities))
 
 
 @dataclass(frozen=True)
@@ -224,10 +230,14 @@ def _parse_defect_remedy(r: ConfigReader) -> DefectRemedyParams:
             params = a.raw("params", {})
             if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
                 raise a.fail("params", "expected a mapping of plain values")
+            if kind == "offer_partial_refund":
+                percent = params.get("percent")
+                if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 < percent < 100:
+                    raise a.fail("params", f"offer_partial_refund needs a percent between 0 and 100, got {percent!r}")
             a.done()
             actions.append((kind, dict(params)))
         groups.append(DefectGroup(g.string("id", required=True), g.str_list("labels", allowed=DEFECT_TAXONOMY),
-                                  g.str_list("categories"), tuple(actions)))
+                                  g.str_list("categories"), tuple(actions), g.str_list("severities", allowed=SEVERITIES)))
         g.done()
     return DefectRemedyParams(r.integer("window_days", 15), r.fraction("min_confidence", 0.5), tuple(groups))
 
@@ -245,13 +255,12 @@ def _defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision
                         [Action("ask_which_item", params={"items": [_item_brief(i) for i in items]})])
     item = items[0]
     inputs.update({"sku": item.sku, "title": item.title, "category": item.category})
-    match = next(((d, g) for d in findings for g in p.groups
-                  if d.label in g.labels and (not g.categories or item.category in g.categories)), None)
+    match = next(((d, g) for d in findings for g in p.groups if g.covers(d, item.category)), None)
     if match is None:
         return Decision(f"{rule.id}.not_covered", inputs, [_handoff("defect_not_covered")], manual=True)
     finding, group = match
     inputs.update({"defect": finding.label, "confidence": finding.confidence, "source": finding.source,
-                   "group": group.id, "delivered_at": order.delivered_at, "window_days": p.window_days})
+                   "severity": finding.severity, "count": finding.count, "group": group.id, "delivered_at": order.delivered_at, "window_days": p.window_days})
     if order.delivered_at is None:
         return Decision(f"{rule.id}.not_delivered", inputs, [_handoff("not_delivered")], manual=True)
     days = local_days(order.delivered_at, case.now, settings)
@@ -263,6 +272,9 @@ def _defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision
         base = {**_item_brief(item), "quantity": item.quantity, "defect": finding.label, **extra}
         if kind == "offer_refund":
             actions.append(Action(kind, item.unit_price_cents * item.quantity, order.currency, base))
+        elif kind == "offer_partial_refund":
+            paid = item.unit_price_cents * item.quantity
+            actions.append(Action(kind, percent_of(paid, extra["percent"]), order.currency, base))
         elif kind == "offer_return":
             shipping = base.setdefault("return_shipping", "customer")
             actions.append(Action(kind, params={**base, "variant": shipping}))

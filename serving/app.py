@@ -39,11 +39,11 @@ def build_app(args: AppArgs) -> Application:
             catalog_hotwords=args.catalog.hotwords,
         ),
         detector=DefectDetector.options(**_options(args, "DefectDetector")).bind(
-            args.detector, args.limits, **_batching(args, "DefectDetector")
+            args.detector, args.limits, args.defect_taxonomy, **_batching(args, "DefectDetector")
         ),
         embedder=embedder,
         catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(embedder, args.catalog, args.limits),
-        dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue),
+        dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
         limits=args.limits,
         min_product_score=args.catalog.min_score,
     )

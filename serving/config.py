@@ -109,6 +109,8 @@ class AppArgs(_Strict):
         catalog: Catalog index settings.
         dialogue: Store and policy settings.
         limits: Request limits.
+        defect_taxonomy: The defect taxonomy file (labels, display names, severity thresholds) that turns the
+            detector's boxes into after-sales issues, for DefectDetector and Dialogue alike.
         deployments: Per-deployment scheduling, keyed by deployment name; missing names take the defaults.
     """
 
@@ -118,6 +120,7 @@ class AppArgs(_Strict):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     limits: Limits = Field(default_factory=Limits)
+    defect_taxonomy: str = "configs/defects.yaml"
     deployments: dict[str, DeploymentOptions] = Field(default_factory=dict)
 
     @field_validator("deployments")
@@ -134,6 +137,7 @@ class AppArgs(_Strict):
         self.catalog.index_dir = str(Path(self.catalog.index_dir).absolute())
         self.dialogue.policies_dir = str(Path(self.dialogue.policies_dir).absolute())
         self.dialogue.demo_catalog = str(Path(self.dialogue.demo_catalog).absolute())
+        self.defect_taxonomy = str(Path(self.defect_taxonomy).absolute())
         self.dialogue.store_url = _absolute_sqlite(self.dialogue.store_url)
         return self
 

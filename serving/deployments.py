@@ -100,24 +100,39 @@ def _no_speech() -> Exception:
 
 @serve.deployment
 class DefectDetector(_Ready):
-    """Photo bytes → list of Detection (ultralytics YOLO), batched across requests."""
+    """Photo bytes → the defects in it (ultralytics YOLO, batched across requests) as after-sales issues."""
 
-    def __init__(self, config: Any, limits: Limits, max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
+    def __init__(self, config: Any, limits: Limits, taxonomy: str, max_batch_size: int = 8,
+                 batch_wait_timeout_s: float = 0.01):
+        from pathlib import Path
+
+        from aftersales.defects import DefectTaxonomy
         from models import load_detector
 
         self.model = load_detector(config)
         self.limits = limits
+        self.taxonomy = DefectTaxonomy.load(Path(taxonomy))
         self._detect_batch.set_max_batch_size(max_batch_size)
         self._detect_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
     def labels(self) -> list[str]:
         return list(self.model.labels)
 
-    async def detect(self, image: bytes):
+    async def detect(self, image: bytes) -> dict:
+        """{width, height, defects: boxes with display names and location, issues: one per label with severity}."""
+        from aftersales.defects import PhotoDetections, assess, location
         from models.media import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
-        return await self._detect_batch(picture)
+        found = await self._detect_batch(picture)
+        width, height = picture.size
+        names = self.taxonomy.labels
+        defects = [{"label": d.label, "name": {"zh": names[d.label].zh, "en": names[d.label].en} if d.label in names
+                    else None, "confidence": round(d.confidence, 4), "box": [round(v, 1) for v in d.box],
+                    "location": location(d.box, width, height)} for d in found]
+        photo = PhotoDetections(width, height, [(d.label, d.confidence, d.box) for d in found])
+        issues = [issue.to_dict(self.taxonomy) for issue in assess([photo], self.taxonomy)]
+        return {"width": width, "height": height, "defects": defects, "issues": issues}
 
     @serve.batch
     async def _detect_batch(self, pictures: list) -> list:
@@ -251,9 +266,10 @@ class CatalogSearch(_Ready):
 class Dialogue(_Ready):
     """Understanding, order lookup, policy decision and reply for one conversation turn (aftersales/)."""
 
-    def __init__(self, settings: DialogueSettings):
+    def __init__(self, settings: DialogueSettings, taxonomy: str):
         from pathlib import Path
 
+        from aftersales.defects import DefectTaxonomy
         from aftersales.dialogue import DialogueService
         from aftersales.policy import PolicyEngine
         from aftersales.replies import ReplyWriter
@@ -269,6 +285,7 @@ class Dialogue(_Ready):
             policy=PolicyEngine.from_dir(Path(settings.policies_dir)),
             understanding=KeywordUnderstanding(),
             replies=ReplyWriter(),
+            taxonomy=DefectTaxonomy.load(Path(taxonomy)),
         )
 
     def handle(self, turn: dict) -> dict:

@@ -174,8 +174,7 @@ class KefuApi:
     @app.post("/v1/defects", response_model=DefectsResponse, responses=errors.ERROR_RESPONSES)
     async def defects(self, image: UploadFile = File(..., description="A photo (JPEG, PNG, WebP...)")) -> dict:
         data = await self._read(image, "image")
-        found = await self._call(self.detector.detect.remote(data))
-        return {"defects": [_plain(d) for d in found]}
+        return await self._call(self.detector.detect.remote(data))
 
     @app.post(
         "/v1/catalog/search",
@@ -259,7 +258,8 @@ class KefuApi:
         text = " ".join(t for t in (fields.text, transcript["text"] if transcript else None) if t)
         candidates = got.get("identify") or []
         product = candidates[0] if candidates and candidates[0]["score"] >= self.min_product_score else None
-        detections = [_plain(d) for per_image in got.get("detect", []) for d in per_image]
+        photos = got.get("detect", [])
+        detections = [{**d, "photo": i} for i, photo in enumerate(photos) for d in photo["defects"]]
 
         turn = {
             "conversation_id": conversation_id,
@@ -270,7 +270,7 @@ class KefuApi:
             "order_id": fields.order_id,
             "transcript_language": transcript["language"] if transcript else None,
             "product": product,
-            "image_defects": detections,
+            "photos": [{k: p[k] for k in ("width", "height", "defects")} for p in photos],
         }
         result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
         clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)

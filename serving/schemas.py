@@ -36,14 +36,40 @@ class TranscriptionResponse(BaseModel):
     text: str
 
 
+class DisplayName(BaseModel):
+    zh: str
+    en: str
+
+
 class DefectOut(BaseModel):
-    label: str
+    label: str = Field(..., description="taxonomy id (configs/defects.yaml): snag, hole, stain, tear, ...")
+    name: DisplayName | None = Field(None, description="display names; null for a label outside the taxonomy")
     confidence: float
     box: list[float] = Field(..., description="[x1, y1, x2, y2] in pixels")
+    location: str = Field(..., description="photo third of the box's centre: 'upper left' ... 'lower right'")
+
+
+class IssueOut(BaseModel):
+    label: str
+    name: DisplayName
+    group: str = Field(..., description="fabric or hard_goods")
+    confidence: float = Field(..., description="best score among the label's boxes")
+    count: int
+    severity: str = Field(..., description="minor, moderate or severe (from the label, size and count)")
+    area: float = Field(..., description="largest box's share of the photo")
+    location: str
+    box: list[float]
+
+
+class PhotoDefectOut(DefectOut):
+    photo: int = Field(..., description="index of the photo in the message")
 
 
 class DefectsResponse(BaseModel):
+    width: int
+    height: int
     defects: list[DefectOut]
+    issues: list[IssueOut] = Field(..., description="one after-sales issue per defect label, most severe first")
 
 
 class MatchOut(_Open):
@@ -87,7 +113,7 @@ class MessageResponse(BaseModel):
     product: MatchOut | None
     candidates: list[MatchOut] = Field(default_factory=list, description="Catalog matches for the photos or video")
     defects: list[dict[str, Any]] = Field(..., description="Defects the decision considered (photo and text)")
-    detections: list[DefectOut] = Field(default_factory=list, description="Raw detector output for the photos")
+    detections: list[PhotoDefectOut] = Field(default_factory=list, description="Detector boxes in the photos")
     decision: DecisionOut
     reply: str
     handoff: Handoff

@@ -6,11 +6,14 @@ import io
 import json
 import struct
 import zlib
+from collections import Counter
 
 import httpx
 import pytest
 from PIL import Image
 
+from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES
+from aftersales.defects import location
 from tests.conftest import DEMO_CATALOG
 from tests.media import espeak_wav, jpeg_bytes, mp4_from_image, tone_wav
 
@@ -147,12 +150,23 @@ def test_transcription_bad_input(client, files, data, status, code):
     assert_envelope(client.post("/v1/audio/transcriptions", files=files or None, data=data), status, code)
 
 
-def test_defects_on_a_photo(client):
+def test_defects_on_a_photo_become_issues(client):
     r = client.post("/v1/defects", files={"image": ("p.jpg", product_photo("KF-SW-001"), "image/jpeg")})
     assert r.status_code == 200, r.text
-    for d in r.json()["defects"]:
+    body = r.json()
+    assert (body["width"], body["height"]) == (320, 320)
+    for d in body["defects"]:
         x1, y1, x2, y2 = d["box"]
         assert 0 <= d["confidence"] <= 1 and 0 <= x1 <= x2 <= 320 and 0 <= y1 <= y2 <= 320
+        assert d["location"] == location(d["box"], 320, 320)
+        assert (d["name"] is None) == (d["label"] not in DEFECT_TAXONOMY)
+    # One issue per taxonomy label found, counting its boxes; labels outside the taxonomy raise none.
+    counts = Counter(d["label"] for d in body["defects"] if d["label"] in DEFECT_TAXONOMY)
+    assert counts, "the tiny detector's scores sit near 0.5: some taxonomy label is found"
+    assert {i["label"]: i["count"] for i in body["issues"]} == counts
+    ranks = [SEVERITIES.index(i["severity"]) for i in body["issues"]]
+    assert ranks == sorted(ranks, reverse=True)
+    assert all(i["name"]["zh"] and i["group"] in ("fabric", "hard_goods") for i in body["issues"])
 
 
 @pytest.mark.parametrize(

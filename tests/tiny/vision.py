@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from aftersales.decisions import DEFECT_TAXONOMY
+
 TINY_CLIP_NAME = "kefu-tiny-clip"
 TINY_CLIP_CONFIG = {
     "embed_dim": 32,
@@ -13,8 +15,9 @@ TINY_CLIP_CONFIG = {
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
 }
 
-# Unpadded numbers: sorting these as text ("defect-10" < "defect-2") differs from id order.
-TINY_YOLO_LABELS = [f"defect-{i}" for i in range(80)]
+# The taxonomy first (so issues can be judged from tiny detections), then names outside it with unpadded numbers:
+# sorting either as text ("defect-10" < "defect-2", "broken" < "snag") differs from id order.
+TINY_YOLO_LABELS = [*DEFECT_TAXONOMY, *(f"defect-{i}" for i in range(len(DEFECT_TAXONOMY), 80))]
 
 
 def make_tiny_clip(out_dir: Path) -> tuple[Path, Path]:

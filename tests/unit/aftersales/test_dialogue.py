@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from aftersales.defects import PhotoDetections
 from aftersales.dialogue import DialogueService, ProductHit, TurnInput
 from aftersales.errors import Conflict, InvalidInput, NotFound
 from aftersales.policy import PolicyEngine
@@ -18,7 +19,11 @@ from aftersales.understanding import KeywordUnderstanding
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)
-BOX = (10.0, 20.0, 110.0, 220.0)
+BOX = (10.0, 20.0, 110.0, 220.0)  # 2 % of a 1000 x 1000 photo: a minor defect by area
+
+
+def photo(*detections, size: int = 1000) -> PhotoDetections:
+    return PhotoDetections(size, size, detections)
 
 
 @pytest.fixture()
@@ -68,25 +73,43 @@ def test_price_drop_outside_the_window_gives_coupon_and_reminder_in_english(serv
 
 
 @pytest.mark.parametrize(("text", "language"), [("the sweater has a snag", "en"), ("毛衣勾丝了", "zh")])
-def test_snag_described_in_text_offers_exchange_or_return(service, text, language):
+def test_snag_described_in_text_offers_exchange_or_partial_refund(service, text, language):
     result = service.handle(turn("C1003", text))
     out = result.to_dict()
     assert (out["language"], out["intent"], out["order_id"]) == (language, "defect_complaint", "O1003")
     assert out["decision"]["rule"] == "defect_remedy"
-    assert {"offer_exchange", "offer_return"} <= set(actions(result))
-    assert out["defects"] == [{"label": "snag", "confidence": 0.9, "source": "text", "box": None}]
+    assert set(actions(result)) == {"offer_exchange", "offer_partial_refund"}  # a snag is minor unless shown big
+    assert out["decision"]["inputs"]["group"] == "fabric_minor"
+    assert out["defects"] == [{"label": "snag", "confidence": 0.9, "source": "text", "box": None,
+                               "severity": "minor", "count": 1, "location": None}]
     assert ("exchange" in out["reply"].lower()) if language == "en" else ("换" in out["reply"])
 
 
 def test_snag_shown_only_in_a_photo(service):
-    result = service.handle(turn("C1003", "", image_defects=[("snag", 0.8, BOX), ("person", 0.99, BOX)],
+    result = service.handle(turn("C1003", "", photos=[photo(("snag", 0.8, BOX), ("person", 0.99, BOX))],
                                  product=ProductHit("KF-SW-002", "粗棒针高领毛衣 燕麦色", 0.91)))
     out = result.to_dict()
     assert out["intent"] == "defect_complaint" and out["order_id"] == "O1003"
-    assert out["defects"] == [{"label": "snag", "confidence": 0.8, "source": "image", "box": list(BOX)}]
+    assert out["defects"] == [{"label": "snag", "confidence": 0.8, "source": "image", "box": list(BOX),
+                               "severity": "minor", "count": 1, "location": "upper left"}]
     assert out["product"] == {"sku": "KF-SW-002", "title": "粗棒针高领毛衣 燕麦色", "score": 0.91}
-    assert {"offer_exchange", "offer_return"} <= set(actions(result))
+    partial = actions(result)["offer_partial_refund"]
+    assert set(actions(result)) == {"offer_exchange", "offer_partial_refund"}
+    assert partial["amount_cents"] == 32900 * 20 // 100  # 20 % of the 329.00 paid and partial["params"]["percent"] == 20
     assert out["language"] == "zh"  # no text: the customer's preferred language
+
+
+@pytest.mark.parametrize(("size", "detections", "severity"), [
+    (400, [("snag", 0.8, BOX)], "moderate"),  # the same box fills 12.5 % of a smaller photo
+    (1000, [("snag", 0.8, BOX), ("snag", 0.7, (500.0, 500.0, 520.0, 530.0))], "moderate"),  # two snags
+    (200, [("snag", 0.8, (0.0, 0.0, 150.0, 150.0))], "severe"),
+    (1000, [("hole", 0.8, (0.0, 0.0, 5.0, 5.0))], "moderate"),  # a hole is never minor
+])
+def test_bigger_or_more_defects_are_more_severe_and_get_a_return(service, size, detections, severity):
+    result = service.handle(turn("C1003", "", photos=[photo(*detections, size=size)]))
+    assert [(d.severity, d.count) for d in result.defects] == [(severity, len(detections))]
+    assert set(actions(result)) == {"offer_exchange", "offer_return"}
+    assert result.decision.inputs["group"] == "fabric"
 
 
 def test_presale_order_not_shipped_explains_restock_date(service):
@@ -156,7 +179,7 @@ def test_product_photo_picks_the_order_containing_it(service, store):
 def test_handoff_when_the_customer_asks(service):
     out = service.handle(turn("C1001", "我要转人工")).to_dict()
     assert out["handoff"] == {"required": True, "reason": "customer_asked"}
-    with_photo = service.handle(turn("C1003", "毛衣勾丝了，转人工", image_defects=[("snag", 0.9, BOX)]))
+    with_photo = service.handle(turn("C1003", "毛衣勾丝了，转人工", photos=[photo(("snag", 0.9, BOX))]))
     assert with_photo.intent == "ask_human" and with_photo.handoff_reason == "customer_asked"
     assert [d.label for d in with_photo.defects] == ["snag", "snag"]
 
@@ -185,7 +208,8 @@ def test_language_hint_and_transcript_language(service):
 
 
 def test_result_is_json_safe(service):
-    out = service.handle(turn("C1003", "", image_defects=[{"label": "snag", "confidence": 0.8, "box": list(BOX)}]))
+    out = service.handle(TurnInput.from_dict({"conversation_id": "j", "customer_id": "C1003", "photos": [
+        {"width": 640, "height": 480, "defects": [{"label": "snag", "confidence": 0.8, "box": list(BOX)}]}]}))
     assert json.loads(json.dumps(out.to_dict()))["defects"][0]["box"] == list(BOX)
 
 
@@ -194,7 +218,7 @@ def test_from_dict_matches_what_the_ingress_sends(service):
         "conversation_id": "t-ing", "customer_id": "C1003", "channel": "douyin", "text": "The sweater has a snag",
         "language_hint": None, "order_id": None, "transcript_language": "en",
         "product": {"sku": "KF-SW-002", "title": "粗棒针高领毛衣 燕麦色", "score": 0.77},
-        "image_defects": [{"label": "snag", "confidence": 0.6, "box": (1.0, 2.0, 3.0, 4.0)}],
+        "photos": [{"width": 64, "height": 48, "defects": [{"label": "snag", "confidence": 0.6, "box": (1, 2, 3, 4)}]}],
     }))
     assert result.order_id == "O1003" and [d.source for d in result.defects] == ["image", "text"]
 
@@ -205,8 +229,12 @@ def test_from_dict_matches_what_the_ingress_sends(service):
         {"customer_id": "C1001", "text": "hi"},
         {"conversation_id": "t", "customer_id": "", "text": "hi"},
         {"conversation_id": "t", "customer_id": "C1001", "channel": "fax"},
-        {"conversation_id": "t", "customer_id": "C1001", "image_defects": [("snag", "high")]},
-        {"conversation_id": "t", "customer_id": "C1001", "image_defects": [("snag", 0.5, (1, 2))]},
+        {"conversation_id": "t", "customer_id": "C1001", "photos": [{"width": 9, "height": 9,
+                                                                      "defects": [("snag", "high")]}]},
+        {"conversation_id": "t", "customer_id": "C1001", "photos": [{"width": 9, "height": 9,
+                                                                      "defects": [("snag", 0.5, (1, 2))]}]},
+        {"conversation_id": "t", "customer_id": "C1001", "photos": [{"width": 0, "height": 9, "defects": []}]},
+        {"conversation_id": "t", "customer_id": "C1001", "photos": [{"defects": []}]},
         {"conversation_id": "t", "customer_id": "C1001", "product": {"title": "no sku"}},
         {"conversation_id": "t", "customer_id": "C1001", "text": 42},
         "not a mapping",

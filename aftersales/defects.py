@@ -1,0 +1,205 @@
+"""Detections in customer photos → after-sales issues: taxonomy names, severity from size and count, location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES
+from aftersales.errors import InvalidInput, PolicyConfigError
+from aftersales.policy_config import ConfigReader
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "configs" / "defects.yaml"
+# A photo in thirds: where the defect's centre lies, for the reply ("on the upper left").
+_ROWS = (("upper", "上"), ("middle", "中"), ("lower", "下"))
+_COLUMNS = (("left", "左"), ("centre", "中"), ("right", "右"))
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    """One taxonomy label.
+
+    Attributes:
+        id: The API label (DEFECT_TAXONOMY).
+        zh: Chinese display name.
+        en: English display name.
+        group: "fabric" or "hard_goods".
+        base: Least severity of any finding of this label (a hole is never minor).
+    """
+
+    id: str
+    zh: str
+    en: str
+    group: str
+    base: str
+
+
+@dataclass(frozen=True)
+class DefectTaxonomy:
+    """Display names and severity thresholds, read from configs/defects.yaml.
+
+    Attributes:
+        labels: Label id → its info, in taxonomy order.
+        area_moderate, area_severe: Share of the photo the largest box must cover to be moderate / severe.
+        count_moderate, count_severe: Boxes of one label that make it moderate / severe.
+    """
+
+    labels: dict[str, LabelInfo]
+    area_moderate: float = 0.04
+    area_severe: float = 0.15
+    count_moderate: int = 2
+    count_severe: int = 4
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_TAXONOMY) -> "DefectTaxonomy":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyConfigError(Path(path), "(file)", f"cannot read the defect taxonomy: {exc}") from exc
+        top = ConfigReader(data, Path(path), "")
+        labels_reader = top.child("labels")
+        if labels_reader is None:
+            raise top.fail("labels", "is required")
+        names = list(labels_reader.data)
+        if names != list(DEFECT_TAXONOMY):
+            raise top.fail("labels", f"must list exactly {list(DEFECT_TAXONOMY)} in that order (the detector's "
+                                     f"class ids), got {names}")
+        labels = {}
+        for name in names:
+            r = labels_reader.child(name)
+            labels[name] = LabelInfo(name, r.string("zh", required=True), r.string("en", required=True),
+                                     _choice(r, "group", ("fabric", "hard_goods")), _choice(r, "base", SEVERITIES))
+            r.done()
+        labels_reader.done()
+        severity = top.child("severity") or ConfigReader({}, Path(path), "severity")
+        area = severity.child("area") or ConfigReader({}, Path(path), "severity.area")
+        count = severity.child("count") or ConfigReader({}, Path(path), "severity.count")
+        taxonomy = cls(labels, area.fraction("moderate", 0.04), area.fraction("severe", 0.15),
+                       count.integer("moderate", 2, 1), count.integer("severe", 4, 1))
+        for reader in (area, count, severity, top):
+            reader.done()
+        if taxonomy.area_moderate > taxonomy.area_severe or taxonomy.count_moderate > taxonomy.count_severe:
+            raise top.fail("severity", "moderate thresholds must not exceed severe ones")
+        return taxonomy
+
+
+def _choice(r: ConfigReader, name: str, allowed: tuple[str, ...]) -> str:
+    value = r.string(name, required=True)
+    if value not in allowed:
+        raise r.fail(name, f"expected one of {list(allowed)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class DefectIssue:
+    """One defect label as the policy sees it, over all photos of a turn.
+
+    Attributes:
+        label: Taxonomy id.
+        confidence: Best detector score among its boxes.
+        count: Boxes of this label.
+        severity: "minor", "moderate" or "severe".
+        area: Largest box's share of its photo, in [0, 1].
+        location: Where the largest-scoring box lies in its photo ("upper left", ..., "middle centre").
+        box: That box in the photo's pixels.
+    """
+
+    label: str
+    confidence: float
+    count: int
+    severity: str
+    area: float
+    location: str
+    box: Box
+
+    def to_dict(self, taxonomy: DefectTaxonomy | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label, "confidence": round(self.confidence, 4), "count": self.count,
+                               "severity": self.severity, "area": round(self.area, 4), "location": self.location,
+                               "box": [round(v, 1) for v in self.box]}
+        if taxonomy is not None:
+            info = taxonomy.labels[self.label]
+            out["name"] = {"zh": info.zh, "en": info.en}
+            out["group"] = info.group
+        return out
+
+
+def location(box: Box, width: int, height: int) -> str:
+    """The photo third the box's centre falls in, as "row column" ("upper left", "middle centre")."""
+    cx, cy = (box[0] + box[2]) / 2 / max(width, 1), (box[1] + box[3]) / 2 / max(height, 1)
+    row = _ROWS[min(int(cy * 3), 2)][0]
+    column = _COLUMNS[min(int(cx * 3), 2)][0]
+    return f"{row} {column}"
+
+
+def location_zh(where: str) -> str:
+    """ "upper left" → "左上方", "middle centre" → "中间"."""
+    row, _, column = where.partition(" ")
+    rows, columns = dict(_ROWS), dict(_COLUMNS)
+    if row not in rows or column not in columns:
+        raise InvalidInput(f"unknown location {where!r}")
+    if row == "middle" and column == "centre":
+        return "中间"
+    if row == "middle":
+        return f"{columns[column]}侧"
+    if column == "centre":
+        return f"{rows[row]}方"
+    return f"{columns[column]}{rows[row]}方"
+
+
+@dataclass(frozen=True)
+class PhotoDetections:
+    """The detector's boxes for one photo and the photo's size.
+
+    Attributes:
+        width, height: Photo size in pixels.
+        detections: (label, confidence, (x1, y1, x2, y2)) per box, in the photo's pixels.
+    """
+
+    width: int
+    height: int
+    detections: Sequence[tuple[str, float, Box]]
+
+
+def assess(photos: Iterable[PhotoDetections], taxonomy: DefectTaxonomy, *, min_confidence: float = 0.0
+           ) -> list[DefectIssue]:
+    """Group the boxes of all photos by label and judge each label's severity; most severe, then surest, first.
+
+    Labels outside the taxonomy (a placeholder or foreign checkpoint) are ignored, as are boxes under
+    `min_confidence`.
+    """
+    grouped: dict[str, list[tuple[float, Box, float, str]]] = {}
+    for photo in photos:
+        if photo.width <= 0 or photo.height <= 0:
+            raise InvalidInput(f"photo size must be positive, got {photo.width}x{photo.height}")
+        for label, confidence, box in photo.detections:
+            if label not in taxonomy.labels or confidence < min_confidence:
+                continue
+            x1, y1, x2, y2 = box
+            area = max(x2 - x1, 0.0) * max(y2 - y1, 0.0) / (photo.width * photo.height)
+            grouped.setdefault(label, []).append(
+                (float(confidence), box, min(area, 1.0), location(box, photo.width, photo.height)))
+    issues = []
+    for label, boxes in grouped.items():
+        confidence, box, _, where = max(boxes, key=lambda b: b[0])
+        largest = max(b[2] for b in boxes)
+        severity = max(
+            SEVERITIES.index(taxonomy.labels[label].base),
+            _level(largest, taxonomy.area_moderate, taxonomy.area_severe),
+            _level(len(boxes), taxonomy.count_moderate, taxonomy.count_severe),
+        )
+        issues.append(DefectIssue(label, confidence, len(boxes), SEVERITIES[severity], largest, where, box))
+    issues.sort(key=lambda i: (-SEVERITIES.index(i.severity), -i.confidence))
+    return issues
+
+
+def _level(value: float, moderate: float, severe: float) -> int:
+    return 2 if value >= severe else 1 if value >= moderate else 0
+
+
+__all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "location",
+           "location_zh"]
