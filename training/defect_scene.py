@@ -12,9 +12,15 @@ import numpy as np
 from aftersales.decisions import DEFECT_TAXONOMY
 from training.defect_draw import DefectContext, Patch, draw_defect, draw_seam, fill
 from training.materials import (
-    BACKGROUND_PHOTOS, FAMILIES, Material, Regime, fbm, palette_colours, photo_crop, pick_family,
-    render_material, span,
+    BACKGROUND_PHOTOS, FAMILIES, Material, Regime, fbm, palette_colours, photo_crop, pick_family, render_material,
 )
+from training.photo_effects import (
+    COLOUR_TEMPERATURE, LIGHT_ANGLE, MIN_BOX_PIXELS, MIN_VISIBLE_SHARE, clutter_shape, folds, hard_finish,
+    lens_and_sensor, photograph, warp_box,
+)
+
+__all__ = ["ASPECTS", "BACKGROUNDS", "Box", "COLOUR_TEMPERATURE", "DefectPlan", "LIGHT_ANGLE", "MIN_BOX_PIXELS",
+           "MIN_VISIBLE_SHARE", "SIZES", "Scene", "SceneOptions", "ScenePlan", "plan_scene", "render_scene"]
 
 ASPECTS = ((3, 4), (4, 3), (1, 1), (9, 16))
 # Defect extent as a fraction of the image's short side: customers zoom in, but not always.
@@ -22,11 +28,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "snag": (0.08, 0.4), "hole": (0.05, 0.3), "stain": (0.06, 0.45), "tear": (0.1, 0.45), "open_seam": (0.12, 0.45),
     "pilling": (0.12, 0.45), "scratch": (0.1, 0.45), "dent": (0.08, 0.35), "crack": (0.1, 0.45), "broken": (0.08, 0.3),
 }
-LIGHT_ANGLE = span("scene.light_angle_deg", (0.0, 300.0), (300.0, 360.0))
-COLOUR_TEMPERATURE = span("scene.colour_temperature", (-0.6, 0.6), (-0.9, -0.6), (0.6, 0.9))
 BACKGROUNDS = ("photo", "table", "wall", "cloth")
-MIN_BOX_PIXELS = 12
-MIN_VISIBLE_SHARE = 0.4
 
 
 @dataclass
@@ -294,38 +296,9 @@ def _background(plan: ScenePlan, rng: np.random.Generator) -> np.ndarray:
     out = np.ascontiguousarray(out, dtype=np.float32)
     for _ in range(int(rng.integers(0, 4))):
         _, (colour,) = palette_colours(rng, plan.regime, 1)
-        shape = fill((h, w), [_clutter_shape(rng, w, h)])
+        shape = fill((h, w), [clutter_shape(rng, w, h)])
         out = out * (1 - shape[..., None]) + colour * (0.8 + 0.2 * fbm(rng, h, w, 40, 1))[..., None] * shape[..., None]
     return out.astype(np.float32)
-
-
-def _clutter_shape(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
-    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-    r = rng.uniform(0.08, 0.3) * min(w, h)
-    if rng.random() < 0.5:
-        t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
-        return np.stack([cx + r * np.cos(t) * rng.uniform(0.5, 1.5), cy + r * np.sin(t)], 1)
-    a = rng.uniform(0, np.pi)
-    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * np.array([r, r * rng.uniform(0.3, 1.0)])
-    c, s = math.cos(a), math.sin(a)
-    return np.stack([cx + corners[:, 0] * c - corners[:, 1] * s, cy + corners[:, 0] * s + corners[:, 1] * c], 1)
-
-
-def _hard_finish(material: Material, alpha: np.ndarray, light: tuple[float, float], rng: np.random.Generator) -> None:
-    """Bevelled edges catching the light and a soft specular band, as hard products show in a photo."""
-    h, w = alpha.shape
-    gy, gx = np.gradient(cv2.GaussianBlur(alpha, (0, 0), rng.uniform(2, 5)))
-    edge = -(gx * light[0] + gy * light[1])
-    edge = edge / (np.abs(edge).max() + 1e-6)
-    material.rgb *= (1 + 0.35 * edge)[..., None]
-    if material.gloss > 0.05:
-        a = rng.uniform(0, np.pi)
-        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-        u = x * math.cos(a) + y * math.sin(a)
-        centre = rng.uniform(u.min(), u.max())
-        band = np.exp(-((u - centre) / (rng.uniform(0.05, 0.25) * max(w, h))) ** 2)
-        band = band * (0.7 + 0.3 * fbm(rng, h, w, 80, 1))
-        material.rgb += (material.gloss * 0.5 * band)[..., None] * (1 - material.rgb)
 
 
 def _distractors(plan: ScenePlan, material: Material, alpha: np.ndarray, rng: np.random.Generator,
@@ -370,79 +343,6 @@ def _distractors(plan: ScenePlan, material: Material, alpha: np.ndarray, rng: np
             material.rgb *= (1 + (factor - 1) * line)[..., None]
 
 
-def _folds(plan: ScenePlan, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cloth folds: a height field whose slope shades the cloth and shifts its texture (map_x, map_y, shade)."""
-    h, w = plan.height, plan.width
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    height = fbm(rng, h, w, rng.uniform(120, 260), 2) * rng.uniform(8, 30)
-    for _ in range(int(rng.integers(0, 4))):
-        a = rng.uniform(0, np.pi)
-        px, py = rng.uniform(0, w), rng.uniform(0, h)
-        across = (x - px) * -math.sin(a) + (y - py) * math.cos(a)
-        along = (x - px) * math.cos(a) + (y - py) * math.sin(a)
-        length = rng.uniform(0.3, 1.0) * max(w, h)
-        height += rng.uniform(4, 14) * np.exp(-(across / rng.uniform(6, 25)) ** 2) * np.exp(-(along / length) ** 2)
-    gy, gx = np.gradient(height)
-    shade = np.clip(1 + 1.4 * (gx * plan.light[0] + gy * plan.light[1]), 0.55, 1.3)
-    return x + gx * 2.5, y + gy * 2.5, shade.astype(np.float32)
-
-
-def _photograph(image: np.ndarray, plan: ScenePlan, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Light gradient, colour temperature, exposure, a cast shadow, vignetting; returns (image, homography)."""
-    h, w = image.shape[:2]
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    lx, ly = plan.light
-    ramp = ((x - w / 2) * lx + (y - h / 2) * ly) / max(w, h)
-    gain = (1 + rng.uniform(0.1, 0.5) * ramp) * rng.uniform(0.8, 1.15)
-    temperature = COLOUR_TEMPERATURE.pick(rng, plan.regime)
-    tint = np.array([1 + 0.12 * temperature, 1.0, 1 - 0.12 * temperature], np.float32)
-    image = image * gain[..., None] * tint
-    if rng.random() < 0.3:
-        shadow = cv2.GaussianBlur(fill((h, w), [_clutter_shape(rng, w, h) * 1.5]), (0, 0), rng.uniform(6, 20))
-        image *= (1 - rng.uniform(0.2, 0.45) * shadow)[..., None]
-    r2 = ((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2
-    image *= (1 - rng.uniform(0, 0.3) * r2 / 2)[..., None]
-    # perspective that stays inside the rendered canvas: the camera sees a jittered quad of it
-    jitter = rng.uniform(0, 0.09, (4, 2)) * np.array([w, h])
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]]) + jitter * np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    homography = cv2.getPerspectiveTransform(src.astype(np.float32), dst)
-    image = cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return image, homography
-
-
-def _lens_and_sensor(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Defocus or motion blur, then brightness-dependent sensor noise; float image in, uint8 out."""
-    roll = rng.random()
-    if roll < 0.35:
-        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.4, 1.2))
-    elif roll < 0.5:
-        length = int(rng.integers(3, 8))
-        kernel = np.zeros((length, length), np.float32)
-        cv2.line(kernel, (0, int(rng.integers(length))), (length - 1, int(rng.integers(length))), 1.0, 1)
-        image = cv2.filter2D(image, -1, kernel / kernel.sum())
-    h, w = image.shape[:2]
-    sigma = rng.uniform(0.004, 0.03)
-    noise = (rng.standard_normal((h, w, 1), dtype=np.float32) * sigma
-             + rng.standard_normal((h, w, 3), dtype=np.float32) * (sigma / 3))
-    image = image + noise * np.sqrt(np.clip(image, 0.02, 1))
-    return np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
-
-
-def _box(mask: np.ndarray, homography: np.ndarray, w: int, h: int
-         ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
-    """Warp a defect mask like the photo; its box, or None when too small or mostly out of frame."""
-    pad = np.float32([[1, 0, w], [0, 1, h], [0, 0, 1]])
-    whole = cv2.warpPerspective(mask.astype(np.uint8) * 255, pad @ homography, (3 * w, 3 * h),
-                                flags=cv2.INTER_LINEAR) > 127
-    inside = whole[h:2 * h, w:2 * w]
-    total, seen = int(whole.sum()), int(inside.sum())
-    if seen < MIN_BOX_PIXELS or seen < MIN_VISIBLE_SHARE * total:
-        return np.zeros_like(inside), None
-    ys, xs = np.nonzero(inside)
-    return inside, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-
-
 def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
     """Render a planned photo. Without defects it is the identical photo minus the defects (same streams)."""
     w, h = plan.width, plan.height
@@ -450,7 +350,7 @@ def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
     background = _background(plan, plan.rng(2))
     alpha = _alpha(plan.outline, w, h)
     if plan.kind == "hard":
-        _hard_finish(material, alpha, plan.light, plan.rng(3))
+        hard_finish(material, alpha, plan.light, plan.rng(3))
     _distractors(plan, material, alpha, plan.rng(4), plan.distractors)
     masks: list[np.ndarray] = []
     for k, defect in enumerate(plan.defects):
@@ -474,7 +374,7 @@ def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
             mask[y0:y1, x0:x1] = changed
         masks.append(mask)
     if plan.kind != "hard":
-        map_x, map_y, shade = _folds(plan, plan.rng(5))
+        map_x, map_y, shade = folds(h, w, plan.light, plan.rng(5))
         material.rgb = cv2.remap(material.rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT) * \
             shade[..., None]
         alpha = cv2.remap(alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -487,11 +387,11 @@ def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
     a = alpha[..., None]
     image = material.rgb * a + background * (1 - a)
     masks = [m & (alpha > 0.5) for m in masks]
-    image, homography = _photograph(image, plan, rng)
-    image = _lens_and_sensor(image, plan.rng(7))
+    image, homography = photograph(image, plan.light, plan.regime, rng)
+    image = lens_and_sensor(image, plan.rng(7))
     boxes, final = [], []
     for defect, mask in zip(plan.defects, masks):
-        warped, box = _box(mask, homography, w, h)
+        warped, box = warp_box(mask, homography, w, h)
         final.append(warped)
         if box is not None:
             boxes.append(Box(DEFECT_TAXONOMY.index(defect.name), *box))
