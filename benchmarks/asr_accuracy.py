@@ -329,13 +329,17 @@ def main(argv: list[str] | None = None) -> None:
         options = Options(notes=0, lid_notes=12, sea_notes=0, out=args.out)
     if args.quick:
         options = Options(notes=8, lid_notes=4, sea_notes=2, out=args.out, name="asr_accuracy_quick")
-    path = options.out / f"{options.name}.json"
-    if args.plot_only:
-        return plot(json.loads(path.read_text()), path.with_suffix(".png"))
-    result = run(options)
-    options.out.mkdir(parents=True, exist_ok=True)
+    save_or_replot(options.out / f"{options.name}.json", lambda: run(options), plot, args.plot_only)
+
+
+def save_or_replot(path: Path, measure, draw, plot_only: bool) -> None:
+    """Measure and write `path` (JSON) and its plot (PNG beside it), or only redraw the plot from the saved JSON."""
+    if plot_only:
+        return draw(json.loads(path.read_text()), path.with_suffix(".png"))
+    result = measure()
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    plot(result, path.with_suffix(".png"))
+    draw(result, path.with_suffix(".png"))
     logger.info("wrote %s", path)
 
 

@@ -11,7 +11,6 @@ Writes benchmarks/results/asr_throughput.json and asr_throughput.png (`asr_throu
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import queue
@@ -35,6 +34,7 @@ from benchmarks.asr_accuracy import (  # noqa: E402
     load_kefu,
     machine,
     provenance,
+    save_or_replot,
 )
 from benchmarks.asr_set import Note, load_set  # noqa: E402
 
@@ -337,14 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     options = Options(rtf_notes=args.rtf_notes, concurrency=concurrency, notes=args.notes, out=args.out)
     if args.quick:
         options = Options(rtf_notes=2, concurrency=(1, 8), notes=16, out=args.out, name="asr_throughput_quick")
-    path = options.out / f"{options.name}.json"
-    if args.plot_only:
-        return plot(json.loads(path.read_text()), path.with_suffix(".png"))
-    result = run(options)
-    options.out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    plot(result, path.with_suffix(".png"))
-    logger.info("wrote %s", path)
+    save_or_replot(options.out / f"{options.name}.json", lambda: run(options), plot, args.plot_only)
 
 
 if __name__ == "__main__":

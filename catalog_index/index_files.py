@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from catalog_index.errors import IndexCorrupt, IndexNotFound
+from models.registry import sha256_file
 
 logger = logging.getLogger("kefu.catalog_index")
 
@@ -24,7 +24,6 @@ IDS_FILE = "ids.json"
 PRODUCTS_FILE = "products.json"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "build_report.json"
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -66,14 +65,6 @@ class Manifest:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_json(path: Path, data: Any) -> None:

