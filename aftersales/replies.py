@@ -22,7 +22,7 @@ logger = logging.getLogger("kefu.aftersales")
 DEFAULT_TEMPLATES = Path(__file__).with_name("replies.yaml")
 TONES = ("soothing", "friendly")
 FALLBACK_LANGUAGE = "en"
-_SECTIONS = ("joiner", "openings", "closings", "handoff", "unknown_action", "actions")
+_SECTIONS = ("joiner", "openings", "closings", "handoff", "unknown_action", "actions", "countries")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
               "November", "December")
 
@@ -112,13 +112,22 @@ class ReplyWriter:
             logger.error("no template for action %s", action.type)
         return self.templates[lang]["unknown_action"]
 
-    @staticmethod
-    def _fields(action: Action, decision: Decision, lang: str) -> dict[str, str]:
+    def _fields(self, action: Action, decision: Decision, lang: str) -> dict[str, str]:
         raw: dict[str, Any] = {k: v for k, v in decision.inputs.items() if not isinstance(v, (list, dict, tuple))}
         raw.update(action.params)
         if action.money is not None:
             raw["amount"] = action.money
+        for key, value in raw.items():
+            if _localized(value):  # a fact the policy gives in several languages (a country's duty rule, say)
+                raw[key] = value.get(lang) or value.get(FALLBACK_LANGUAGE) or next(iter(value.values()))
+        if isinstance(raw.get("country"), str):
+            raw["country_name"] = self.templates[lang]["countries"].get(raw["country"], raw["country"])
         return {k: _text(v, lang) for k, v in raw.items()}
+
+
+def _localized(value: Any) -> bool:
+    return (isinstance(value, dict) and bool(value)
+            and all(isinstance(k, str) and len(k) <= 3 and isinstance(v, str) for k, v in value.items()))
 
 
 def _text(value: Any, lang: str) -> str:

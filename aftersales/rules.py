@@ -387,7 +387,10 @@ class RuleType:
     needs_order: bool
 
 
-# New rule types (coupon stacking, address change, per-country duty) register here.
+# Rule types in modules of their own; imported here, at the end, because they need nothing from this module.
+from aftersales.rules_cross_border import cross_border, parse_cross_border  # noqa: E402
+
+# New rule types (coupon stacking, address change) register here.
 RULE_TYPES: dict[str, RuleType] = {
     "price_protection": RuleType(_parse_price_protection, _price_protection, True),
     "defect_remedy": RuleType(_parse_defect_remedy, _defect_remedy, True),
@@ -395,4 +398,5 @@ RULE_TYPES: dict[str, RuleType] = {
     "no_reason_return": RuleType(_parse_no_reason_return, _no_reason_return, True),
     "handoff": RuleType(_no_params, _handoff_rule, False),
     "general_help": RuleType(_no_params, _general_help, False),
+    "cross_border": RuleType(parse_cross_border, cross_border, True),
 }

@@ -30,7 +30,7 @@ PRICE = {"id": "pp", "type": "price_protection", "intents": ["price_protection"]
 def test_shipped_policy_loads_with_every_rule_type():
     engine = PolicyEngine.from_dir(ROOT / "configs" / "policies")
     assert {r.type for r in engine.rules} == {"price_protection", "defect_remedy", "logistics", "no_reason_return",
-                                              "handoff", "general_help"}
+                                              "handoff", "general_help", "cross_border"}
     assert engine.settings.timezone.key == "Asia/Shanghai"
 
 
