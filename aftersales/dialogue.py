@@ -13,6 +13,7 @@ from aftersales.defects import Box, DefectTaxonomy, PhotoDetections, assess
 from aftersales.errors import InvalidInput, NotFound
 from aftersales.language import normalize_language
 from aftersales.policy import PolicyEngine
+from aftersales.policy_config import Promotion
 from aftersales.replies import ReplyWriter, tone_for
 from aftersales.store import Store
 from aftersales.understanding import Understanding, Understood
@@ -155,6 +156,7 @@ class TurnResult:
         reply: Text for the customer.
         handoff_required, handoff_reason: Whether a human must take over and why
             (customer_asked, policy_manual, angry_customer).
+        promotion: The sales period running now (configs/policies/promotions.yaml), None outside them.
     """
 
     language: str
@@ -169,6 +171,7 @@ class TurnResult:
     reply: str
     handoff_required: bool
     handoff_reason: str | None
+    promotion: Promotion | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +180,8 @@ class TurnResult:
             "product": self.product.to_dict() if self.product else None,
             "defects": [d.to_dict() for d in self.defects], "decision": self.decision.to_dict(), "reply": self.reply,
             "handoff": {"required": self.handoff_required, "reason": self.handoff_reason},
+            "promotion": {"id": self.promotion.id, "name": self.promotion.names.get(self.language)
+                          or next(iter(self.promotion.names.values()))} if self.promotion else None,
         }
 
 
@@ -221,7 +226,7 @@ class DialogueService:
         reply = self.replies.render(decision, language, tone, {"handoff_reason": reason})
         result = TurnResult(language, intent, confidence, understood.emotion, understood.emotion_score,
                             order.id if order else None, turn.product, defects, decision, reply, reason is not None,
-                            reason)
+                            reason, self.policy.settings.promotion_at(now))
         self._remember(turn, understood, result, order, sku, context, now)
         logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
                     result.order_id, decision.rule, reason)

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 from aftersales.decisions import INTENTS, Action, Case, Decision, DefectFinding
 from aftersales.errors import PolicyConfigError
-from aftersales.policy_config import ConfigReader, PolicySettings, parse_timezone, read_policy_files
+from aftersales.policy_config import (
+    ConfigReader,
+    PolicySettings,
+    Promotion,
+    parse_promotions,
+    parse_timezone,
+    read_policy_files,
+)
 from aftersales.rules import RULE_TYPES, Rule
 
 logger = logging.getLogger("kefu.aftersales")
@@ -44,6 +51,7 @@ class PolicyEngine:
         rules: list[Rule] = []
         seen: dict[str, str] = {}
         zone: ZoneInfo | None = None
+        promotions = []
         for path, data in read_policy_files(Path(directory)):
             top = ConfigReader(data, path, "")
             version = top.integer("version", 1, 1)
@@ -60,11 +68,19 @@ class PolicyEngine:
                     raise r.fail("id", f"duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
                 seen[rule.id] = str(path)
                 rules.append(rule)
+            promotions += parse_promotions(top) if "promotions" in data else []
             top.done()
         if not rules:
             raise PolicyConfigError(directory, "rules", "no rules defined")
-        logger.info("policy: %d rules from %s", len(rules), directory)
-        return cls(rules, PolicySettings(zone or ZoneInfo("UTC")))
+        zone = zone or ZoneInfo("UTC")
+        periods: dict[str, Promotion] = {}
+        for promo_id, names, start, end, reader in promotions:
+            if promo_id in periods:
+                raise reader.fail("id", f"duplicate promotion id {promo_id!r}")
+            periods[promo_id] = Promotion(promo_id, names, start.replace(tzinfo=zone), end.replace(tzinfo=zone))
+        ordered = tuple(sorted(periods.values(), key=lambda p: p.start))
+        logger.info("policy: %d rules and %d promotions from %s", len(rules), len(ordered), directory)
+        return cls(rules, PolicySettings(zone, ordered))
 
     def rule_for(self, case: Case) -> Rule | None:
         return next((r for r in self.rules if r.matches(case)), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -108,14 +109,74 @@ class ConfigReader:
 
 
 @dataclass(frozen=True)
+class Promotion:
+    """A named sales period (618, 双11, ...) that rules and the reply tone can read.
+
+    Attributes:
+        id: Key rules refer to ("double11").
+        names: Language → display name.
+        start, end: Tz-aware instants; the period includes both (the whole second `end` names).
+    """
+
+    id: str
+    names: dict[str, str]
+    start: datetime
+    end: datetime
+
+    def covers(self, instant: datetime) -> bool:
+        return self.start <= instant < self.end + timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
 class PolicySettings:
     """Shop-wide settings of the policy.
 
     Attributes:
         timezone: The shop's zone; windows count calendar days there, as shops and platforms do.
+        promotions: Named sales periods, in start order.
     """
 
     timezone: ZoneInfo
+    promotions: tuple[Promotion, ...] = ()
+
+    def promotion_at(self, instant: datetime | None) -> Promotion | None:
+        """The promotion running at `instant` (the latest-starting one if periods overlap), None outside them."""
+        if instant is None:
+            return None
+        running = [p for p in self.promotions if p.covers(instant)]
+        return running[-1] if running else None
+
+
+def parse_promotions(r: ConfigReader) -> list[tuple[str, dict[str, str], datetime, datetime, ConfigReader]]:
+    """The `promotions:` list of one file, with naive start/end (the shop's zone is known only after every file)."""
+    out = []
+    for p in r.children("promotions"):
+        names = p.raw("names", required=True)
+        if not isinstance(names, dict) or not names or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in names.items()):
+            raise p.fail("names", "expected a mapping of language → name")
+        start, end = _naive_datetime(p, "start"), _naive_datetime(p, "end")
+        if end <= start:
+            raise p.fail("end", "must be after start")
+        out.append((p.string("id", required=True), dict(names), start, end, p))
+        p.done()
+    return out
+
+
+def _naive_datetime(r: ConfigReader, name: str) -> datetime:
+    value = r.raw(name, required=True)
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time.min)
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise r.fail(name, f"expected a date or date-time (2026-11-11 23:59:59), got {value!r}") from None
+    if parsed.tzinfo is not None:
+        raise r.fail(name, "give the shop's local time without a zone (the policy's timezone applies)")
+    return parsed
 
 
 def read_policy_files(directory: Path) -> list[tuple[Path, dict[str, Any]]]:

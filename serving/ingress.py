@@ -288,6 +288,7 @@ class KefuApi:
             "decision": result["decision"],
             "reply": result["reply"],
             "handoff": result["handoff"],
+            "promotion": result["promotion"],
             "timings_ms": clock.ms,
         }
 

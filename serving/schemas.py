@@ -98,6 +98,11 @@ class DecisionOut(_Open):
     actions: list[ActionOut]
 
 
+class PromotionOut(BaseModel):
+    id: str
+    name: str
+
+
 class Handoff(BaseModel):
     required: bool
     reason: str | None = None
@@ -117,4 +122,5 @@ class MessageResponse(BaseModel):
     decision: DecisionOut
     reply: str
     handoff: Handoff
+    promotion: PromotionOut | None = Field(None, description="the sales period running now (618, 双11, ...)")
     timings_ms: dict[str, float]

@@ -256,3 +256,13 @@ def test_clock_must_be_tz_aware(store):
                             ReplyWriter(), clock=lambda: datetime(2026, 11, 20))
     with pytest.raises(InvalidInput):
         naive.handle(turn("C1001", "hello"))
+
+
+def test_a_turn_inside_a_promotion_says_which(store):
+    engine = PolicyEngine.from_dir(ROOT / "configs" / "policies")
+    inside = DialogueService(store, engine, KeywordUnderstanding(), ReplyWriter(),
+                             clock=lambda: datetime(2026, 11, 11, 2, 0, tzinfo=timezone.utc))
+    out = inside.handle(turn("C1001", "你好")).to_dict()
+    assert out["promotion"] == {"id": "double11", "name": "双11"}
+    outside = DialogueService(store, engine, KeywordUnderstanding(), ReplyWriter(), clock=lambda: NOW)
+    assert outside.handle(turn("C1001", "hello", conversation="t-en")).to_dict()["promotion"] is None

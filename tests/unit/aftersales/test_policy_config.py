@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,34 @@ def test_shipped_file_is_strictly_valid_after_round_trip(tmp_path):
     # The shipped policy must not rely on keys the reader would reject if reordered or re-serialised.
     engine = PolicyEngine.from_dir(_write(tmp_path, SHIPPED))
     assert [r.id for r in engine.rules][:2] == ["defect_remedy", "price_protection"]
+
+
+def test_promotions_are_read_in_the_shop_zone_and_found_by_instant():
+    from zoneinfo import ZoneInfo
+
+    settings = PolicyEngine.from_dir(ROOT / "configs" / "policies").settings
+    double11 = next(p for p in settings.promotions if p.id == "double11")
+    assert double11.start == datetime(2026, 10, 20, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    last_second = datetime(2026, 11, 11, 15, 59, 59, 500000, tzinfo=timezone.utc)  # 23:59:59.5 in Shanghai
+    assert settings.promotion_at(last_second).id == "double11"
+    assert settings.promotion_at(last_second + timedelta(seconds=1)) is None
+    assert settings.promotion_at(datetime(2026, 6, 18, 12, tzinfo=timezone.utc)).id == "618"
+    assert [p.start for p in settings.promotions] == sorted(p.start for p in settings.promotions)
+
+
+@pytest.mark.parametrize(("promotions", "key", "reason"), [
+    ([{"id": "x", "names": {"en": "X"}, "start": "2026-11-12", "end": "2026-11-11"}], "promotions[0].end", "after"),
+    ([{"id": "x", "names": {"en": "X"}, "start": "soon", "end": "2026-11-11"}], "promotions[0].start", "date"),
+    ([{"id": "x", "names": {"en": "X"}, "start": "2026-11-01T00:00:00+08:00", "end": "2026-11-11"}],
+     "promotions[0].start", "without a zone"),
+    ([{"id": "x", "names": "X", "start": "2026-11-01", "end": "2026-11-11"}], "promotions[0].names", "language"),
+    ([{"id": "x", "names": {"en": "X"}, "start": "2026-11-01", "end": "2026-11-11", "discount": 5}],
+     "promotions[0].discount", "unknown key"),
+    ([{"id": "x", "names": {"en": "X"}, "start": "2026-11-01", "end": "2026-11-11"}] * 2, "promotions[1].id",
+     "duplicate promotion"),
+])
+def test_bad_promotions_are_refused(tmp_path, promotions, key, reason):
+    directory = _write(tmp_path, {**_rules(PRICE), "promotions": promotions})
+    with pytest.raises(PolicyConfigError) as err:
+        PolicyEngine.from_dir(directory)
+    assert err.value.key == key and reason in err.value.reason
