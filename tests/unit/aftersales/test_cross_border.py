@@ -12,7 +12,7 @@ from aftersales.decisions import Case
 from aftersales.errors import PolicyConfigError
 from aftersales.policy import PolicyEngine
 from aftersales.replies import ReplyWriter
-from aftersales.rules_cross_border import CROSS_BORDER_COUNTRIES
+from aftersales.rules.cross_border import CROSS_BORDER_COUNTRIES
 from tests.unit.aftersales.test_policy import item, order
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -15,6 +15,7 @@ from typing import Any
 from aftersales.decisions import Action, Case, Decision
 from aftersales.money import Money, parse_amount
 from aftersales.policy_config import ConfigReader, PolicySettings
+from aftersales.rules.base import Rule
 
 CROSS_BORDER_COUNTRIES = ("ID", "TH", "VN", "MY", "PH", "SG")
 
@@ -135,7 +136,7 @@ def _date(r: ConfigReader, name: str) -> date:
         raise r.fail(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
-def cross_border(rule: Any, case: Case, settings: PolicySettings) -> Decision:
+def cross_border(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: CrossBorderParams = rule.params
     order = case.order
     if order is None:  # the engine asks for the order first; this guards direct callers

@@ -1,0 +1,174 @@
+"""What ERPs and webhooks send: orders, products, customers and coupons, validated field by field.
+
+These pydantic models are the one contract for the ingest API (`PUT /v1/...`) and for the ERP adapter: a bad field
+is reported with its path (`items.0.unit_price`). Money is given as a decimal string or number in major units
+("269.00") and kept as integer cents; times must carry a zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from aftersales.coupons import COUPON_KINDS, ISSUERS
+from aftersales.errors import InvalidInput
+from aftersales.money import parse_amount
+from aftersales.views import CHANNELS, ORDER_STATUSES
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _cents(value: object) -> int:
+    try:
+        return parse_amount(value)  # type: ignore[arg-type]
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrderItemIn(_Strict):
+    sku: Id
+    quantity: int = Field(..., ge=1, le=10_000)
+    unit_price: str | int | float = Field(..., description="paid price of one unit, major units: \"269.00\"")
+
+    @field_validator("unit_price")
+    @classmethod
+    def _price(cls, value: str | int | float) -> str | int | float:
+        if _cents(value) < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @property
+    def unit_price_cents(self) -> int:
+        return _cents(self.unit_price)
+
+
+class LogisticsEventIn(_Strict):
+    at: AwareDatetime
+    status: str = Field(..., min_length=1, max_length=40, description="carrier's status: picked_up, in_transit, ...")
+    description: str = Field("", max_length=500)
+    location: str = Field("", max_length=200)
+
+
+class OrderIn(_Strict):
+    customer_id: Id
+    status: Literal[ORDER_STATUSES]  # type: ignore[valid-type]
+    currency: Currency
+    created_at: AwareDatetime
+    paid_at: AwareDatetime | None = None
+    shipped_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None
+    destination_country: Country = "CN"
+    shipping_address: str = Field("", max_length=500)
+    carrier: str = Field("", max_length=64)
+    tracking_number: str = Field("", max_length=64)
+    items: list[OrderItemIn] = Field(..., min_length=1, max_length=500)
+    coupons: list[Id] = Field(default_factory=list, max_length=20, description="ids of coupons applied")
+    logistics: list[LogisticsEventIn] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _milestones(self) -> "OrderIn":
+        order = [("created_at", self.created_at), ("paid_at", self.paid_at), ("shipped_at", self.shipped_at),
+                 ("delivered_at", self.delivered_at)]
+        reached = [(name, at) for name, at in order if at is not None]
+        for (earlier, a), (later, b) in zip(reached, reached[1:]):
+            if b < a:
+                raise ValueError(f"{later} is before {earlier}")
+        needs = {"paid": "paid_at", "shipped": "shipped_at", "delivered": "delivered_at"}
+        for status, field in needs.items():
+            if self.status == status and getattr(self, field) is None:
+                raise ValueError(f"status {status} needs {field}")
+        if len({i.sku for i in self.items}) != len(self.items):
+            raise ValueError("each sku appears once in items (add up the quantities)")
+        if len(set(self.coupons)) != len(self.coupons):
+            raise ValueError("a coupon is listed twice")
+        return self
+
+
+class PricePointIn(_Strict):
+    price: str | int | float
+    effective_at: AwareDatetime
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: str | int | float) -> str | int | float:
+        if _cents(value) < 0:
+            raise ValueError("must not be negative")
+        return value
+
+
+class ProductIn(_Strict):
+    title: str = Field(..., min_length=1, max_length=300)
+    description: str = Field("", max_length=5000)
+    category: str = Field(..., min_length=1, max_length=64)
+    price: str | int | float = Field(..., description="current price, major units")
+    currency: Currency
+    stock: int = Field(0, ge=0)
+    presale: bool = False
+    restock_date: date | None = None
+    style_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=30)
+    price_history: list[PricePointIn] = Field(default_factory=list, max_length=1000,
+                                              description="earlier prices; the current price is added as of now")
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: str | int | float) -> str | int | float:
+        if _cents(value) < 0:
+            raise ValueError("must not be negative")
+        return value
+
+
+class IdentityIn(_Strict):
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+    external_id: Id
+
+
+class CustomerIn(_Strict):
+    name: str = Field("", max_length=200)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+
+
+class CouponIn(_Strict):
+    kind: Literal[COUPON_KINDS]  # type: ignore[valid-type]
+    issuer: Literal[ISSUERS] = "shop"  # type: ignore[valid-type]
+    currency: Currency = "CNY"
+    customer_id: Id | None = Field(None, description="the holder; null for a coupon every customer may use")
+    amount: str | int | float | None = None
+    threshold: str | int | float | None = None
+    percent: float | None = Field(None, gt=0, lt=100)
+    max_discount: str | int | float | None = None
+    group: str | None = Field(None, max_length=40)
+    exclusive: bool = False
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    skus: list[Id] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "CouponIn":
+        for name in ("amount", "threshold", "max_discount"):
+            value = getattr(self, name)
+            if value is not None and _cents(value) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.kind in ("no_threshold", "threshold") and self.amount is None:
+            raise ValueError(f"a {self.kind} coupon needs an amount")
+        if self.kind == "threshold" and self.threshold is None:
+            raise ValueError("a threshold coupon needs a threshold")
+        if self.kind == "percentage" and self.percent is None:
+            raise ValueError("a percentage coupon needs a percent")
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+__all__ = ["CouponIn", "CustomerIn", "IdentityIn", "LogisticsEventIn", "OrderIn", "OrderItemIn", "PricePointIn",
+           "ProductIn"]

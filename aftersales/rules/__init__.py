@@ -1,0 +1,22 @@
+"""Rule types of the policy: each a YAML parser for its params and a small pure function Case → Decision."""
+
+from __future__ import annotations
+
+# Modules, not their functions, are imported: a function named like its module (logistics, cross_border) would
+# otherwise replace the submodule as an attribute of this package.
+from aftersales.rules import cross_border, defects, help, logistics, price, returns
+from aftersales.rules.base import Rule, RuleType
+from aftersales.rules.common import no_params
+
+# New rule types (coupon stacking, address change, late delivery) go in a module of their own and register here.
+RULE_TYPES: dict[str, RuleType] = {
+    "price_protection": RuleType(price.parse_price_protection, price.price_protection, True),
+    "defect_remedy": RuleType(defects.parse_defect_remedy, defects.defect_remedy, True),
+    "logistics": RuleType(no_params, logistics.logistics, True),
+    "no_reason_return": RuleType(returns.parse_no_reason_return, returns.no_reason_return, True),
+    "handoff": RuleType(no_params, help.handoff_rule, False),
+    "general_help": RuleType(no_params, help.general_help, False),
+    "cross_border": RuleType(cross_border.parse_cross_border, cross_border.cross_border, True),
+}
+
+__all__ = ["RULE_TYPES", "Rule", "RuleType"]
