@@ -74,6 +74,10 @@ class Case:
         sku: The product in question (from a photo or the conversation), None when unknown.
         defects: Defects shown or described.
         now: Tz-aware instant the decision is taken at (injected, never read from the wall clock here).
+        coupons: Coupons the customer holds (aftersales.coupons.Coupon), for stacking questions.
+        mentioned_coupons: Coupon ids the customer named; empty when they named none (then all held ones count).
+        asks_coupons: The customer asked about or to use coupons in this turn (with or without naming them).
+        new_address: The address the customer asked to change to, None when not given yet.
     """
 
     intent: str
@@ -81,11 +85,17 @@ class Case:
     sku: str | None
     defects: tuple[DefectFinding, ...]
     now: datetime
+    coupons: tuple[Any, ...] = ()
+    mentioned_coupons: tuple[str, ...] = ()
+    asks_coupons: bool = False
+    new_address: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise InvalidInput("Case.now must be tz-aware")
         object.__setattr__(self, "defects", tuple(self.defects))
+        object.__setattr__(self, "coupons", tuple(self.coupons))
+        object.__setattr__(self, "mentioned_coupons", tuple(self.mentioned_coupons))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ PRICE = {"id": "pp", "type": "price_protection", "intents": ["price_protection"]
 def test_shipped_policy_loads_with_every_rule_type():
     engine = PolicyEngine.from_dir(ROOT / "configs" / "policies")
     assert {r.type for r in engine.rules} == {"price_protection", "defect_remedy", "logistics", "no_reason_return",
-                                              "handoff", "general_help", "cross_border"}
+                                              "handoff", "general_help", "cross_border", "coupon_stacking",
+                                              "address_change"}
     assert engine.settings.timezone.key == "Asia/Shanghai"
 
 
@@ -132,7 +133,7 @@ def test_missing_directory_or_no_files(tmp_path):
 def test_shipped_file_is_strictly_valid_after_round_trip(tmp_path):
     # The shipped policy must not rely on keys the reader would reject if reordered or re-serialised.
     engine = PolicyEngine.from_dir(_write(tmp_path, SHIPPED))
-    assert [r.id for r in engine.rules][:2] == ["defect_remedy", "price_protection"]
+    assert [r.id for r in engine.rules][:3] == ["defect_remedy", "address_change", "coupon_stacking"]
 
 
 def test_promotions_are_read_in_the_shop_zone_and_found_by_instant():
