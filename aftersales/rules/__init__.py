@@ -12,7 +12,7 @@ from aftersales.rules.common import no_params
 RULE_TYPES: dict[str, RuleType] = {
     "price_protection": RuleType(price.parse_price_protection, price.price_protection, True),
     "defect_remedy": RuleType(defects.parse_defect_remedy, defects.defect_remedy, True),
-    "logistics": RuleType(no_params, logistics.logistics, True),
+    "logistics": RuleType(logistics.parse_logistics, logistics.logistics, True),
     "no_reason_return": RuleType(returns.parse_no_reason_return, returns.no_reason_return, True),
     "handoff": RuleType(no_params, help.handoff_rule, False),
     "general_help": RuleType(no_params, help.general_help, False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -47,6 +48,38 @@ def show_status(order: OrderView, settings: PolicySettings) -> Action:
 
 def handoff(reason: str) -> Action:
     return Action("handoff_to_human", params={"variant": reason, "reason": reason})
+
+
+@dataclass(frozen=True)
+class CouponParams:
+    """A compensation coupon the policy hands out.
+
+    Attributes:
+        amounts: Cents per currency; an order in a currency not listed gets no coupon and goes to a human.
+        kind: Coupon kind, e.g. "no_threshold" (usable on any order).
+        valid_days: Days the coupon stays valid.
+    """
+
+    amounts: dict[str, int]
+    kind: str
+    valid_days: int
+
+    def action(self, currency: str, **params: Any) -> Action | None:
+        """The `issue_coupon` action for an order in `currency`; None when no amount is set for that currency."""
+        cents = self.amounts.get(currency)
+        if cents is None:
+            return None
+        return Action("issue_coupon", cents, currency,
+                      {"kind": self.kind, "valid_days": self.valid_days, "variant": self.kind, **params})
+
+
+def parse_coupon(r: ConfigReader, name: str) -> CouponParams | None:
+    c = r.child(name)
+    if c is None:
+        return None
+    coupon = CouponParams(c.money_map("amount"), c.string("kind", "no_threshold"), c.integer("valid_days", 30, 1))
+    c.done()
+    return coupon
 
 
 def no_params(r: ConfigReader) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES, Action, Case, Decision, DefectFinding
-from aftersales.money import percent_of
+from aftersales.money import Money, percent_of
 from aftersales.policy_config import ConfigReader, PolicySettings
 from aftersales.rules.base import Rule
 from aftersales.rules.common import handoff, in_question, item_brief, local_days, require_order
@@ -45,11 +45,14 @@ class DefectRemedyParams:
         window_days: Calendar days after delivery.
         min_confidence: Findings below it are ignored (a weak detection alone asks for a clearer photo).
         groups: First group matching the finding's label and the product's category decides.
+        max_compensation: Cents per currency: a refund above it goes to a person instead (the shop's per-order cap);
+            currencies not listed have no cap.
     """
 
     window_days: int
     min_confidence: float
     groups: tuple[DefectGroup, ...]
+    max_compensation: dict[str, int] = field(default_factory=dict)
 
 
 def parse_defect_remedy(r: ConfigReader) -> DefectRemedyParams:
@@ -72,7 +75,8 @@ def parse_defect_remedy(r: ConfigReader) -> DefectRemedyParams:
         groups.append(DefectGroup(g.string("id", required=True), g.str_list("labels", allowed=DEFECT_TAXONOMY),
                                   g.str_list("categories"), tuple(actions), g.str_list("severities", allowed=SEVERITIES)))
         g.done()
-    return DefectRemedyParams(r.integer("window_days", 15), r.fraction("min_confidence", 0.5), tuple(groups))
+    cap = r.money_map("max_compensation") if "max_compensation" in r.data else {}
+    return DefectRemedyParams(r.integer("window_days", 15), r.fraction("min_confidence", 0.5), tuple(groups), cap)
 
 
 def defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
@@ -113,4 +117,10 @@ def defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
             actions.append(Action(kind, params={**base, "variant": shipping}))
         else:
             actions.append(Action(kind, params=base))
+    cap = p.max_compensation.get(order.currency)
+    largest = max((a.amount_cents or 0 for a in actions), default=0)
+    if cap is not None and largest > cap:
+        # Above the cap no money is promised: a person looks at it (the other remedies wait for them too).
+        inputs.update({"max_compensation": Money(cap, order.currency), "largest_offer": Money(largest, order.currency)})
+        return Decision(f"{rule.id}.above_cap", inputs, [handoff("above_cap")], manual=True)
     return Decision(rule.id, inputs, actions)

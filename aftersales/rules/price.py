@@ -8,22 +8,16 @@ from aftersales.decisions import Action, Case, Decision
 from aftersales.money import Money
 from aftersales.policy_config import ConfigReader, PolicySettings
 from aftersales.rules.base import Rule
-from aftersales.rules.common import handoff, in_question, item_brief, local_days, require_order, show_status
-
-
-@dataclass(frozen=True)
-class CouponParams:
-    """Compensation coupon.
-
-    Attributes:
-        amounts: Cents per currency; an order in a currency not listed gets no coupon and goes to a human.
-        kind: Coupon kind, e.g. "no_threshold" (usable on any order).
-        valid_days: Days the coupon stays valid.
-    """
-
-    amounts: dict[str, int]
-    kind: str
-    valid_days: int
+from aftersales.rules.common import (
+    CouponParams,
+    handoff,
+    in_question,
+    item_brief,
+    local_days,
+    parse_coupon,
+    require_order,
+    show_status,
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +42,7 @@ def parse_price_protection(r: ConfigReader) -> PriceProtectionParams:
     coupon, remind = None, True
     outside = r.child("outside_window", {})
     if outside is not None:
-        c = outside.child("coupon")
-        if c is not None:
-            coupon = CouponParams(c.money_map("amount"), c.string("kind", "no_threshold"),
-                                  c.integer("valid_days", 30, 1))
-            c.done()
+        coupon = parse_coupon(outside, "coupon")
         remind = outside.boolean("remind_same_product", True)
         outside.done()
     return PriceProtectionParams(r.integer("window_days", 7), coupon, remind)
@@ -91,12 +81,11 @@ def price_protection(rule: Rule, case: Case, settings: PolicySettings) -> Decisi
             for i, f in dropped])
     actions, manual = [], False
     if p.coupon is not None:
-        cents = p.coupon.amounts.get(order.currency)
-        if cents is None:
+        coupon = p.coupon.action(order.currency)
+        if coupon is None:
             manual = True  # no coupon value configured for this currency: a person decides
         else:
-            actions.append(Action("issue_coupon", cents, order.currency,
-                                  {"kind": p.coupon.kind, "valid_days": p.coupon.valid_days, "variant": p.coupon.kind}))
+            actions.append(coupon)
     if p.remind_same_product:
         for i, _ in dropped:
             kind = "presale_reminder" if i.presale or i.stock <= 0 else "restock_reminder"

@@ -141,6 +141,18 @@ def test_hard_goods_crack_refunds_the_paid_price_or_reships(engine):
     assert reship.type == "offer_reship" and reship.params["quantity"] == 2
 
 
+@pytest.mark.parametrize(("unit", "quantity", "manual"), [(25000, 2, False), (25001, 2, True)])
+def test_a_refund_above_the_per_order_cap_goes_to_a_person(engine, unit, quantity, manual):
+    lamp = item("LAMP", paid=unit, now=unit, quantity=quantity, category="home")
+    d = engine.decide(case("defect_complaint", order(lamp), defects=[DefectFinding("broken", 0.9, "text")]))
+    assert d.manual is manual  # the cap is 500.00 CNY: exactly 500.00 is still offered
+    if manual:
+        assert d.rule == "defect_remedy.above_cap" and [a.type for a in d.actions] == ["handoff_to_human"]
+        assert d.inputs["largest_offer"].cents == 50002 and d.inputs["max_compensation"].cents == 50000
+    else:
+        assert d.actions[0].amount_cents == 50000
+
+
 def test_defect_outside_window_is_manual(engine):
     d = engine.decide(case("defect_complaint", order(delivered_days=16, paid_days=20), defects=[_snag()]))
     assert d.manual and d.rule == "defect_remedy.outside_window" and d.inputs["days_since_delivery"] == 16
