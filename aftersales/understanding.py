@@ -19,7 +19,7 @@ from aftersales.money import parse_amount
 
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
 EMOTIONS = ("angry", "anxious", "neutral", "happy")
-SLOT_NAMES = ("order_id", "phone", "amount")
+SLOT_NAMES = ("order_id", "phone", "amount", "new_address")
 _PHRASE_LANGUAGES = ("zh", "en")
 _SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
 
@@ -34,8 +34,9 @@ class Understood:
         intent_confidence: In [0, 1].
         emotion: One of EMOTIONS.
         emotion_score: Confidence of `emotion`, in [0, 1].
-        slots: {"order_id": str | None, "phone": str | None, "amounts": [cents, ...]}.
+        slots: {"order_id": str | None, "phone": str | None, "amounts": [cents, ...], "new_address": str | None}.
         defect_mentions: Taxonomy ids the text names, in order of first mention.
+        other_intents: Further intents the text also asks for ("change the address and use two coupons").
     """
 
     language: str | None
@@ -45,6 +46,7 @@ class Understood:
     emotion_score: float
     slots: dict[str, Any] = field(default_factory=dict)
     defect_mentions: list[str] = field(default_factory=list)
+    other_intents: list[str] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -158,8 +160,9 @@ class KeywordUnderstanding:
         defect_hits = self.lexicon.defects.find(text)
         intent, confidence = self._intent(text, len(defect_hits))
         emotion, score = self._emotion(text)
+        others = [label for label in dict.fromkeys(self.lexicon.intents.find(text)) if label != intent]
         return Understood(language, intent, confidence, emotion, score, self._slots(text),
-                          list(dict.fromkeys(defect_hits)))
+                          list(dict.fromkeys(defect_hits)), others)
 
     def _intent(self, text: str, defect_hits: int) -> tuple[str, float]:
         hits = Counter(self.lexicon.intents.find(text))
@@ -205,6 +208,7 @@ class KeywordUnderstanding:
                 cents = parse_amount(m.group(1))
                 if cents not in amounts:
                     amounts.append(cents)
+        address = first("new_address")
         return {"order_id": order_id.upper() if order_id else None,
                 "phone": re.sub(r"[-\s]", "", phone) if phone else None,
-                "amounts": amounts}
+                "amounts": amounts, "new_address": address.strip() if address else None}
