@@ -1,7 +1,11 @@
 """Writes the generated defect-photo dataset (YOLO layout, data.yaml, recipe.json, previews) and its CLI.
 
     python -m training.defect_data --out var/defects/data [--train 4000 --val 500 --test 600 --seed 0 --workers 2
-                                   --size 480 --preview /tmp/defects_preview.png]
+                                   --size 480 --split textures --preview /tmp/defects_preview.png]
+
+--split picks what the test split keeps to itself: "textures" (default) reserves materials, palettes, prints,
+backgrounds, light and every numeric range, and shares categorical defect forms; "strict" (generator version 1, the
+earlier datasets, byte for byte) reserves defect forms too.
 """
 
 from __future__ import annotations
@@ -23,11 +27,18 @@ import yaml
 
 from aftersales.decisions import DEFECT_TAXONOMY
 from training.defect_scene import SIZES, SceneOptions, plan_scene, render_scene
-from training.materials import regime_of, split_pools, variants
+from training.materials import (
+    DEFAULT_PROFILE, PROFILES, Profile, check_profile, regime_of, reserved_axes, shared_axes, split_pools, variants,
+)
 
 logger = logging.getLogger("kefu.training")
 
-RECIPE_VERSION = 1
+RECIPE_VERSIONS: dict[str, int] = {"strict": 1, "textures": 2}  # the generator version recipe.json records
+SPLIT_RULES = {
+    "strict": "val uses train's looks with other seeds; test uses only the values reserved for it",
+    "textures": "val uses train's looks with other seeds; test uses only the looks and numeric ranges reserved for it, "
+                "and every split draws categorical defect forms from the same values",
+}
 SPLITS = ("train", "val", "test")
 SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
 
@@ -48,6 +59,8 @@ class DataOptions:
         distractors: Probability of each kind of defect-like intact feature (seams, buttons, print marks, joints).
         preview: When set, a contact sheet per split is written next to it as NAME_{split}.png.
         preview_count: Photos per contact sheet.
+        split: Split profile (training.materials.PROFILES): "textures" reserves looks and numeric ranges for test
+            and shares categorical defect forms; "strict" reserves defect forms too (datasets of version 1).
     """
 
     train: int = 4000
@@ -61,6 +74,7 @@ class DataOptions:
     distractors: float = 0.3
     preview: Path | None = None
     preview_count: int = 24
+    split: Profile = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
         for name in SPLITS:
@@ -76,6 +90,8 @@ class DataOptions:
             raise ValueError(f"preview_count must be between 1 and 200, got {self.preview_count}")
         if self.preview is not None and Path(self.preview).suffix.lower() != ".png":
             raise ValueError(f"--preview must name a .png file, got {self.preview}")
+        if self.split not in PROFILES:
+            raise ValueError(f"--split must be one of {', '.join(PROFILES)}, got {self.split!r}")
         self.scene_options()  # validates size, clean_share, max_defects and distractors
 
     def counts(self) -> dict[str, int]:
@@ -94,9 +110,9 @@ def _stem(split: str, index: int) -> str:
     return f"{split}_{index:06d}"
 
 
-def _render_one(job: tuple[Path, str, int, int, SceneOptions]) -> dict[str, Any]:
-    out, split, index, seed, scene_options = job
-    plan = plan_scene(image_entropy(seed, split, index), regime_of(split), scene_options)
+def _render_one(job: tuple[Path, str, int, int, SceneOptions, Profile]) -> dict[str, Any]:
+    out, split, index, seed, scene_options, profile = job
+    plan = plan_scene(image_entropy(seed, split, index), regime_of(split), scene_options, profile)
     scene = render_scene(plan)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(scene.image, cv2.COLOR_RGB2BGR),
                             [cv2.IMWRITE_JPEG_QUALITY, plan.jpeg_quality])
@@ -131,7 +147,8 @@ def write_dataset(out: Path, options: DataOptions) -> dict[str, Any]:
             _clear(out / sub / split, pattern)
         _clear(out / "labels", f"{split}*.cache")
     scene_options = options.scene_options()
-    jobs = [(out, split, i, options.seed, scene_options) for split in SPLITS for i in range(getattr(options, split))]
+    jobs = [(out, split, i, options.seed, scene_options, options.split)
+            for split in SPLITS for i in range(getattr(options, split))]
     started = time.perf_counter()
     records: list[dict[str, Any]] = []
     if options.workers == 1:
@@ -165,8 +182,11 @@ def _recipe(options: DataOptions, records: list[dict[str, Any]]) -> dict[str, An
     by_split = {split: [r for r in records if r["split"] == split] for split in SPLITS}
     boxes = {s: {name: sum(r["labels"].count(name) for r in rs) for name in DEFECT_TAXONOMY}
              for s, rs in by_split.items()}
+    profile = check_profile(options.split)
     return {
-        "version": RECIPE_VERSION,
+        "version": RECIPE_VERSIONS[profile],
+        # which axes test keeps to itself (train and val never draw its values) and which every split shares
+        "split": {"profile": profile, "reserved_for_test": reserved_axes(profile), "shared": shared_axes(profile)},
         "seed": options.seed,
         "size": options.size,
         "counts": options.counts(),
@@ -179,10 +199,10 @@ def _recipe(options: DataOptions, records: list[dict[str, Any]]) -> dict[str, An
         "families_per_class": {s: {name: dict(sorted(Counter(r["kind"] for r in rs if name in r["labels"]).items()))
                                    for name in DEFECT_TAXONOMY} for s, rs in by_split.items()},
         "variants": {"train_val": variants("train"), "test": variants("test")},
-        "pools": {"train_val": split_pools("train"), "test": split_pools("test")},
+        "pools": {"train_val": split_pools("train", profile), "test": split_pools("test", profile)},
         "defect_size_share_of_short_side": {name: list(r) for name, r in SIZES.items()},
         "scene": asdict(options.scene_options()),
-        "split_rule": "val uses train's looks with other seeds; test uses only the values reserved for it",
+        "split_rule": SPLIT_RULES[profile],
     }
 
 
@@ -243,11 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=defaults.size, help="long side of the photos in pixels")
     parser.add_argument("--clean-share", type=float, default=defaults.clean_share)
     parser.add_argument("--distractors", type=float, default=defaults.distractors)
+    parser.add_argument("--split", choices=list(PROFILES), default=defaults.split,
+                        help="what test keeps to itself: 'textures' (looks and numeric ranges; defect forms shared) "
+                             "or 'strict' (defect forms too; version-1 datasets)")
     parser.add_argument("--preview", type=Path, help="write contact sheets NAME_{split}.png")
     args = parser.parse_args(argv)
     try:
         options = DataOptions(args.train, args.val, args.test, args.seed, args.workers, args.size, args.clean_share,
-                              defaults.max_defects, args.distractors, args.preview)
+                              defaults.max_defects, args.distractors, args.preview, split=args.split)
     except ValueError as error:
         parser.error(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -255,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     recipe = write_dataset(args.out, options)
     total = sum(recipe["counts"].values())
     seconds = time.perf_counter() - started
-    print(f"wrote {total} photos to {Path(args.out).resolve()} in {seconds:.0f} s ({total / seconds:.1f}/s)")
+    print(f"wrote {total} photos to {Path(args.out).resolve()} in {seconds:.0f} s ({total / seconds:.1f}/s), "
+          f"split profile {options.split}")
     for split in SPLITS:
         print(f"  {split}: {recipe['counts'][split]} photos, {recipe['clean_images'][split]} clean, boxes "
               + ", ".join(f"{name} {n}" for name, n in recipe["boxes"][split].items()))

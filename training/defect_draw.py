@@ -1,10 +1,13 @@
-"""One drawer per defect class: paints the defect into a product patch and reports the pixels it changed."""
+"""One drawer per defect class: paints the defect into a product patch and reports the pixels it changed; and the
+intact defect-like features (seams, print marks, buttons, panel joints) drawn as distractors."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+import cv2
 import numpy as np
 
 from aftersales.decisions import DEFECT_TAXONOMY
@@ -14,13 +17,17 @@ from training.defect_draw_fabric import (
     draw_pilling, draw_seam, draw_snag, draw_stain, draw_tear,
 )
 from training.defect_draw_hard import BROKEN, CRACK, DENT, SCRATCH, draw_broken, draw_crack, draw_dent, draw_scratch
+from training.materials import Material, palette_colours
+
+if TYPE_CHECKING:
+    from training.defect_scene import ScenePlan
 
 # The drawers and shapes live in defect_draw_*; they stay importable from here, where callers always found them.
 __all__ = ["BROKEN", "CRACK", "DENT", "DRAWERS", "DefectContext", "OPENING", "PILLING", "Patch", "SCRATCH",
            "SEAM_STITCH", "SKIN", "SNAG", "SNAG_THREAD", "STAIN", "STAIN_DROPS", "TEAR", "VISIBLE_ALPHA",
-           "VISIBLE_RGB", "blob", "draw_broken", "draw_crack", "draw_defect", "draw_dent", "draw_hole",
-           "draw_open_seam", "draw_pilling", "draw_scratch", "draw_seam", "draw_snag", "draw_stain", "draw_tear",
-           "fill", "jagged", "stroke"]
+           "VISIBLE_RGB", "blob", "draw_broken", "draw_crack", "draw_defect", "draw_dent", "draw_distractors",
+           "draw_hole", "draw_open_seam", "draw_pilling", "draw_scratch", "draw_seam", "draw_snag", "draw_stain",
+           "draw_tear", "fill", "jagged", "stroke"]
 
 # Thresholds that define "changed": below them a change is not visible in a photo.
 VISIBLE_RGB = 0.045
@@ -58,3 +65,47 @@ def draw_defect(name: str, patch: Patch, ctx: DefectContext, rng: np.random.Gene
         if _visible(patch, out, mask):
             break
     return out, mask
+
+
+def draw_distractors(plan: ScenePlan, material: Material, alpha: np.ndarray, rng: np.random.Generator,
+                     chance: float) -> None:
+    """Intact features that look a bit like defects and must not be reported: seams, buttons, print marks, lint.
+
+    Draws in place on `material.rgb` within the product's coverage `alpha`; `chance`: probability of each kind."""
+    h, w = alpha.shape
+    for p0, p1 in plan.seams:
+        draw_seam(material.rgb, p0, p1, plan.light, rng, plan.regime, plan.profile)
+    if rng.random() < chance:
+        # a printed mark, logo or label: crisp, flat colour, nothing torn or shaded
+        _, (colour,) = palette_colours(rng, plan.regime, 1)
+        x, y = int(rng.uniform(0.1, 0.8) * w), int(rng.uniform(0.15, 0.9) * h)
+        canvas = np.zeros((h, w), np.uint8)
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(list("ABCDEKMRSTXZ0123456789"), int(rng.integers(2, 7))))
+            cv2.putText(canvas, text, (x, y), int(rng.choice([0, 2, 3, 4])), rng.uniform(0.4, 1.2), 255,
+                        int(rng.integers(1, 4)), cv2.LINE_AA)
+        else:
+            for _ in range(int(rng.integers(3, 12))):
+                cv2.circle(canvas, (x + int(rng.normal(0, 20)), y + int(rng.normal(0, 20))),
+                           int(rng.integers(2, 6)), 255, -1, cv2.LINE_AA)
+        mark = canvas.astype(np.float32) / 255 * alpha
+        material.rgb[:] = material.rgb * (1 - mark[..., None]) + colour * mark[..., None]
+    if plan.kind != "hard" and rng.random() < chance * 0.5:
+        # buttons: round, symmetric, shaded, with thread holes
+        for _ in range(int(rng.integers(1, 4))):
+            x, y, r = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h, rng.uniform(5, 14)
+            disc = fill((h, w), [np.stack([x + r * np.cos(t), y + r * np.sin(t)], 1)
+                                 for t in [np.linspace(0, 2 * np.pi, 32, endpoint=False)]]) * alpha
+            _, (colour,) = palette_colours(rng, plan.regime, 1)
+            gy, gx = np.gradient(disc)
+            shade = 1 + 0.3 * np.clip(gx * plan.light[0] + gy * plan.light[1], -1, 1)
+            material.rgb[:] = material.rgb * (1 - disc[..., None]) + (colour * shade[..., None]) * disc[..., None]
+    if plan.kind == "hard" and rng.random() < chance:
+        # a panel joint: perfectly straight, full length, a dark gap with a lit lip
+        a = rng.choice([0.0, np.pi / 2]) + rng.normal(0, 0.1)
+        p = np.array([rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h])
+        d = np.array([math.cos(a), math.sin(a)]) * (w + h)
+        for offset, factor in ((0.0, 0.55), (1.5, 1.15)):
+            n = np.array([-d[1], d[0]]) / np.linalg.norm(d) * offset
+            line = fill((h, w), [np.array([p - d + n, p + d + n, p + d + n + 0.9, p - d + n + 0.9])]) * alpha
+            material.rgb *= (1 + (factor - 1) * line)[..., None]

@@ -9,7 +9,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from training.materials import Material, Regime
+from training.materials import Material, Profile, Regime
 
 
 @dataclass
@@ -44,6 +44,7 @@ class DefectContext:
         seam_thread: For open_seam, the seam's thread colour.
         outward: For broken, unit (x, y) vector from the product toward the outside at `center`.
         strength: Contrast multiplier; draw_defect raises it when a first attempt is too faint to see.
+        profile: The split profile: whether test's categorical defect forms are shared with train ("textures").
     """
 
     material: Material
@@ -55,6 +56,7 @@ class DefectContext:
     seam_thread: np.ndarray | None = None
     outward: tuple[float, float] = (0.0, -1.0)
     strength: float = 1.0
+    profile: Profile = "strict"
 
 
 def _layer(shape: tuple[int, int], draw: Callable[[np.ndarray], None]) -> np.ndarray:

@@ -8,17 +8,18 @@ import cv2
 import numpy as np
 
 from training.defect_draw_base import DefectContext, Patch, blob, fill, jagged, stroke
-from training.materials import Material, Regime, choice, fbm, span
+from training.materials import Material, Profile, Regime, choice, fbm, span
 
+# form=True: a categorical defect form, shared by every split under the "textures" split profile
 STAIN = choice("defect.stain.substance", ("coffee", "wine", "ink", "oil", "mud", "bleach", "sweat"),
-               ("rust", "makeup"))
+               ("rust", "makeup"), form=True)
 STAIN_DROPS = span("defect.stain.drops", (1, 4), (4, 7))
-OPENING = choice("defect.opening.behind", ("skin", "dark", "background"), ("lining",))
-SNAG = choice("defect.snag.form", ("loop", "pulled_tail"), ("loop_cluster",))
-SNAG_THREAD = choice("defect.snag.thread", ("same", "lighter"), ("darker",))
-TEAR = choice("defect.tear.form", ("slit", "l_shape"), ("branched",))
-SEAM_STITCH = choice("defect.seam.stitch", ("single", "double"), ("zigzag",))
-PILLING = choice("defect.pilling.balls", ("lighter", "same"), ("darker", "mixed"))
+OPENING = choice("defect.opening.behind", ("skin", "dark", "background"), ("lining",), form=True)
+SNAG = choice("defect.snag.form", ("loop", "pulled_tail"), ("loop_cluster",), form=True)
+SNAG_THREAD = choice("defect.snag.thread", ("same", "lighter"), ("darker",), form=True)
+TEAR = choice("defect.tear.form", ("slit", "l_shape"), ("branched",), form=True)
+SEAM_STITCH = choice("defect.seam.stitch", ("single", "double"), ("zigzag",), form=True)
+PILLING = choice("defect.pilling.balls", ("lighter", "same"), ("darker", "mixed"), form=True)
 SKIN = ("#f1c6a7", "#e0ac8a", "#c68863", "#8d5a3b", "#5a3825")
 
 
@@ -35,7 +36,7 @@ def _normals(path: np.ndarray) -> np.ndarray:
 def _opening_fill(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> np.ndarray:
     """What shows through a hole, tear or open seam: skin, darkness, the scene behind, or a lining fabric."""
     h, w = patch.alpha.shape
-    kind = OPENING.pick(rng, ctx.regime)
+    kind = OPENING.pick(rng, ctx.regime, ctx.profile)
     if kind == "background":
         return patch.behind.copy()
     if kind == "skin":
@@ -105,7 +106,7 @@ def draw_snag(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
     wavelength = rng.uniform(4, 8) * max(1.0, length / 150)
     ripple = np.sin(2 * np.pi * s / wavelength + np.abs(t) * 0.3) * near * 0.3 * ctx.strength
     patch.rgb *= (1 + ripple)[..., None]
-    mode = SNAG_THREAD.pick(rng, ctx.regime)
+    mode = SNAG_THREAD.pick(rng, ctx.regime, ctx.profile)
     if mode == "darker" and float(ctx.material.base.mean()) < 0.3:
         mode = "lighter"  # a dark thread on dark cloth shows nothing; a pulled thread catches the light instead
     taut = {"same": np.clip(ctx.material.base * 1.2 + 0.06, 0, 1), "lighter": _thread_colour(ctx.material, rng),
@@ -115,7 +116,7 @@ def draw_snag(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
     trail += n * rng.normal(0, 0.3, (len(trail), 1))
     line = stroke((h, w), [trail], 1) * taper * min(1.0, 0.8 * ctx.strength)
     patch.rgb[:] = patch.rgb * (1 - line[..., None]) + taut * line[..., None]
-    form = SNAG.pick(rng, ctx.regime)
+    form = SNAG.pick(rng, ctx.regime, ctx.profile)
     loops = int(rng.integers(2, 4)) if form == "loop_cluster" else 1
     paths = []
     for k in range(loops):
@@ -157,7 +158,7 @@ def draw_hole(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
 def draw_stain(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:
     """Soft irregular drops of a substance multiplied into the cloth, sometimes with a darker tide line."""
     h, w = patch.alpha.shape
-    substance = STAIN.pick(rng, ctx.regime)
+    substance = STAIN.pick(rng, ctx.regime, ctx.profile)
     luminance = float(ctx.material.base.mean())
     if luminance < 0.22 and substance not in ("bleach", "makeup"):
         substance = "sweat_salt"  # on dark cloth the stains that show are the pale ones
@@ -196,7 +197,7 @@ def draw_stain(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> No
 
 
 def _tear_paths(ctx: DefectContext, rng: np.random.Generator) -> list[np.ndarray]:
-    form = TEAR.pick(rng, ctx.regime)
+    form = TEAR.pick(rng, ctx.regime, ctx.profile)
     angle = ctx.material.angle + rng.choice([0, np.pi / 2]) + rng.normal(0, 0.3)
     c = np.array(ctx.center)
     d = np.array([math.cos(angle), math.sin(angle)])
@@ -242,9 +243,10 @@ def draw_tear(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
 
 
 def draw_seam(rgb: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], light: tuple[float, float],
-              rng: np.random.Generator, regime: Regime) -> np.ndarray:
+              rng: np.random.Generator, regime: Regime, profile: Profile = "strict") -> np.ndarray:
     """Draw an intact stitched seam across `rgb` in place (a groove, a puffed edge, rows of stitches); return the
-    thread colour. Not a defect: the scene draws seams so that open_seam has one to open and as a distractor."""
+    thread colour. Not a defect: the scene draws seams so that open_seam has one to open and as a distractor.
+    `profile` is the split profile (whether the stitch style, a defect form, is shared by every split)."""
     h, w = rgb.shape[:2]
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     d = np.array(p1, np.float64) - np.array(p0, np.float64)
@@ -259,7 +261,7 @@ def draw_seam(rgb: np.ndarray, p0: tuple[float, float], p1: tuple[float, float],
     mean = rgb.reshape(-1, 3).mean(0)
     thread = (np.clip(mean * rng.uniform(0.6, 1.3), 0, 1) if rng.random() < 0.6
               else np.array(rng.choice([[0.85, 0.65, 0.25], [0.95, 0.95, 0.92], [0.15, 0.15, 0.18]]), np.float32))
-    style = SEAM_STITCH.pick(rng, regime)
+    style = SEAM_STITCH.pick(rng, regime, profile)
     period = rng.uniform(5, 9)
     offsets = [rng.uniform(3, 6)] if style != "double" else [rng.uniform(3, 5), rng.uniform(7, 10)]
     side = rng.choice([-1, 1])
@@ -319,7 +321,7 @@ def draw_pilling(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> 
     r = rng.normal(0, 0.45, (count, 2)).clip(-1, 1) * np.array([a, b])
     c, s = math.cos(theta), math.sin(theta)
     pos = np.stack([cx + r[:, 0] * c - r[:, 1] * s, cy + r[:, 0] * s + r[:, 1] * c], 1)
-    mode = PILLING.pick(rng, ctx.regime)
+    mode = PILLING.pick(rng, ctx.regime, ctx.profile)
     base = ctx.material.base
     colours = {"lighter": np.clip(base * 1.3 + 0.08, 0, 1), "same": np.clip(base * 1.05, 0, 1),
                "darker": base * 0.55, "mixed": np.clip(1.0 - base * 0.7, 0, 1)}

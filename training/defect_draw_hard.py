@@ -10,16 +10,16 @@ import numpy as np
 from training.defect_draw_base import DefectContext, Patch, blob, fill, jagged, stroke
 from training.materials import choice, fbm
 
-SCRATCH = choice("defect.scratch.form", ("single", "parallel"), ("crossing", "arc"))
-DENT = choice("defect.dent.shape", ("round", "oval"), ("crease",))
-CRACK = choice("defect.crack.form", ("walk", "walk_branched"), ("star", "web"))
-BROKEN = choice("defect.broken.form", ("chip", "corner_bite"), ("shattered",))
+SCRATCH = choice("defect.scratch.form", ("single", "parallel"), ("crossing", "arc"), form=True)
+DENT = choice("defect.dent.shape", ("round", "oval"), ("crease",), form=True)
+CRACK = choice("defect.crack.form", ("walk", "walk_branched"), ("star", "web"), form=True)
+BROKEN = choice("defect.broken.form", ("chip", "corner_bite"), ("shattered",), form=True)
 
 
 def draw_scratch(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:
     """One or more thin straight-ish lines, paler (catching light) or darker than the surface."""
     shape = patch.alpha.shape
-    form = SCRATCH.pick(rng, ctx.regime)
+    form = SCRATCH.pick(rng, ctx.regime, ctx.profile)
     angle = rng.uniform(0, np.pi)
     c = np.array(ctx.center)
     groups = [(angle, 1)]
@@ -56,7 +56,7 @@ def draw_scratch(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> 
 def draw_dent(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:
     """A smooth depression: shading lit on the far wall and dark on the near one, a bent specular highlight."""
     h, w = patch.alpha.shape
-    shape = DENT.pick(rng, ctx.regime)
+    shape = DENT.pick(rng, ctx.regime, ctx.profile)
     aspect = {"round": rng.uniform(1.0, 1.3), "oval": rng.uniform(1.4, 2.4), "crease": rng.uniform(3.0, 5.0)}[shape]
     radius = ctx.size / 2
     theta = rng.uniform(0, np.pi)
@@ -86,7 +86,7 @@ def draw_dent(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
 
 
 def _crack_paths(ctx: DefectContext, rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
-    form = CRACK.pick(rng, ctx.regime)
+    form = CRACK.pick(rng, ctx.regime, ctx.profile)
     c = np.array(ctx.center)
     length = ctx.size
     paths: list[tuple[np.ndarray, int]] = []
@@ -134,7 +134,7 @@ def draw_crack(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> No
 def draw_broken(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:
     """A chipped-off piece at the product's edge (jagged rim, rough core showing) or shattered fragments."""
     shape = patch.alpha.shape
-    form = BROKEN.pick(rng, ctx.regime)
+    form = BROKEN.pick(rng, ctx.regime, ctx.profile)
     c = np.array(ctx.center) - np.array(ctx.outward) * ctx.size * 0.12
     radius = ctx.size / 2
     vertices = int(rng.integers(6, 11)) if form != "corner_bite" else int(rng.integers(9, 15))

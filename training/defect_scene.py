@@ -10,9 +10,10 @@ import cv2
 import numpy as np
 
 from aftersales.decisions import DEFECT_TAXONOMY
-from training.defect_draw import DefectContext, Patch, draw_defect, draw_seam, fill
+from training.defect_draw import DefectContext, Patch, draw_defect, draw_distractors, draw_seam, fill
 from training.materials import (
-    BACKGROUND_PHOTOS, FAMILIES, Material, Regime, fbm, palette_colours, photo_crop, pick_family, render_material,
+    BACKGROUND_PHOTOS, FAMILIES, Profile, Regime, check_profile, fbm, palette_colours, photo_crop, pick_family,
+    render_material,
 )
 from training.photo_effects import (
     COLOUR_TEMPERATURE, LIGHT_ANGLE, MIN_BOX_PIXELS, MIN_VISIBLE_SHARE, clutter_shape, folds, hard_finish,
@@ -95,6 +96,7 @@ class ScenePlan:
         light_angle: Radians; where the light comes from in the image plane.
         jpeg_quality: Quality the photo is saved at.
         distractors: Probability of each kind of defect-like intact feature (SceneOptions.distractors).
+        profile: Split profile: under "textures" every regime draws categorical defect forms from the same values.
     """
 
     entropy: tuple[int, ...]
@@ -110,6 +112,7 @@ class ScenePlan:
     light_angle: float = 0.0
     jpeg_quality: int = 90
     distractors: float = 0.3
+    profile: Profile = "strict"
 
     def rng(self, stream: int) -> np.random.Generator:
         """The random stream of one render stage: independent of whether other stages ran."""
@@ -235,8 +238,11 @@ def _place(rng: np.random.Generator, name: str, alpha: np.ndarray, short: int, t
     return None
 
 
-def plan_scene(entropy: Sequence[int], regime: Regime, options: SceneOptions) -> ScenePlan:
-    """Decide everything about one photo: size, material, outline, defects and their places, light, JPEG quality."""
+def plan_scene(entropy: Sequence[int], regime: Regime, options: SceneOptions, profile: Profile = "strict"
+               ) -> ScenePlan:
+    """Decide everything about one photo: size, material, outline, defects and their places, light, JPEG quality.
+
+    `profile` (a split profile) does not change the plan's draws, only which defect forms the render may draw."""
     rng = np.random.default_rng([*entropy, 0])
     aw, ah = ASPECTS[int(rng.integers(len(ASPECTS)))]
     scale = options.size / max(aw, ah)
@@ -268,7 +274,7 @@ def plan_scene(entropy: Sequence[int], regime: Regime, options: SceneOptions) ->
         seams.append((tuple(p - d), tuple(p + d)))
     return ScenePlan(tuple(int(e) for e in entropy), regime, width, height, family.name, variant, family.kind,
                      outline, defects, seams, math.radians(LIGHT_ANGLE.pick(rng, regime)),
-                     int(rng.integers(35, 96)), options.distractors)
+                     int(rng.integers(35, 96)), options.distractors, check_profile(profile))
 
 
 def _count_weights(most: int) -> np.ndarray:
@@ -301,48 +307,6 @@ def _background(plan: ScenePlan, rng: np.random.Generator) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _distractors(plan: ScenePlan, material: Material, alpha: np.ndarray, rng: np.random.Generator,
-                 chance: float) -> None:
-    """Intact features that look a bit like defects and must not be reported: seams, buttons, print marks, lint."""
-    h, w = alpha.shape
-    for p0, p1 in plan.seams:
-        draw_seam(material.rgb, p0, p1, plan.light, rng, plan.regime)
-    if rng.random() < chance:
-        # a printed mark, logo or label: crisp, flat colour, nothing torn or shaded
-        _, (colour,) = palette_colours(rng, plan.regime, 1)
-        x, y = int(rng.uniform(0.1, 0.8) * w), int(rng.uniform(0.15, 0.9) * h)
-        canvas = np.zeros((h, w), np.uint8)
-        if rng.random() < 0.5:
-            text = "".join(rng.choice(list("ABCDEKMRSTXZ0123456789"), int(rng.integers(2, 7))))
-            cv2.putText(canvas, text, (x, y), int(rng.choice([0, 2, 3, 4])), rng.uniform(0.4, 1.2), 255,
-                        int(rng.integers(1, 4)), cv2.LINE_AA)
-        else:
-            for _ in range(int(rng.integers(3, 12))):
-                cv2.circle(canvas, (x + int(rng.normal(0, 20)), y + int(rng.normal(0, 20))),
-                           int(rng.integers(2, 6)), 255, -1, cv2.LINE_AA)
-        mark = canvas.astype(np.float32) / 255 * alpha
-        material.rgb[:] = material.rgb * (1 - mark[..., None]) + colour * mark[..., None]
-    if plan.kind != "hard" and rng.random() < chance * 0.5:
-        # buttons: round, symmetric, shaded, with thread holes
-        for _ in range(int(rng.integers(1, 4))):
-            x, y, r = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h, rng.uniform(5, 14)
-            disc = fill((h, w), [np.stack([x + r * np.cos(t), y + r * np.sin(t)], 1)
-                                 for t in [np.linspace(0, 2 * np.pi, 32, endpoint=False)]]) * alpha
-            _, (colour,) = palette_colours(rng, plan.regime, 1)
-            gy, gx = np.gradient(disc)
-            shade = 1 + 0.3 * np.clip(gx * plan.light[0] + gy * plan.light[1], -1, 1)
-            material.rgb[:] = material.rgb * (1 - disc[..., None]) + (colour * shade[..., None]) * disc[..., None]
-    if plan.kind == "hard" and rng.random() < chance:
-        # a panel joint: perfectly straight, full length, a dark gap with a lit lip
-        a = rng.choice([0.0, np.pi / 2]) + rng.normal(0, 0.1)
-        p = np.array([rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h])
-        d = np.array([math.cos(a), math.sin(a)]) * (w + h)
-        for offset, factor in ((0.0, 0.55), (1.5, 1.15)):
-            n = np.array([-d[1], d[0]]) / np.linalg.norm(d) * offset
-            line = fill((h, w), [np.array([p - d + n, p + d + n, p + d + n + 0.9, p - d + n + 0.9])]) * alpha
-            material.rgb *= (1 + (factor - 1) * line)[..., None]
-
-
 def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
     """Render a planned photo. Without defects it is the identical photo minus the defects (same streams)."""
     w, h = plan.width, plan.height
@@ -351,12 +315,13 @@ def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
     alpha = _alpha(plan.outline, w, h)
     if plan.kind == "hard":
         hard_finish(material, alpha, plan.light, plan.rng(3))
-    _distractors(plan, material, alpha, plan.rng(4), plan.distractors)
+    draw_distractors(plan, material, alpha, plan.rng(4), plan.distractors)
     masks: list[np.ndarray] = []
     for k, defect in enumerate(plan.defects):
         seam_thread = None
         if defect.seam is not None:
-            seam_thread = draw_seam(material.rgb, *defect.seam, plan.light, plan.rng(20 + k), plan.regime)
+            seam_thread = draw_seam(material.rgb, *defect.seam, plan.light, plan.rng(20 + k), plan.regime,
+                                    plan.profile)
         mask = np.zeros((h, w), bool)
         if with_defects:
             half = int(defect.size * 0.7) + 8
@@ -367,7 +332,7 @@ def render_scene(plan: ScenePlan, with_defects: bool = True) -> Scene:
             if defect.seam is not None:
                 seam = tuple((p[0] - x0, p[1] - y0) for p in defect.seam)
             ctx = DefectContext(material, (defect.center[0] - x0, defect.center[1] - y0), defect.size, plan.light,
-                                plan.regime, seam, seam_thread, defect.outward)
+                                plan.regime, seam, seam_thread, defect.outward, profile=plan.profile)
             drawn, changed = draw_defect(defect.name, patch, ctx, plan.rng(10 + k))
             material.rgb[y0:y1, x0:x1] = drawn.rgb
             alpha[y0:y1, x0:x1] = drawn.alpha

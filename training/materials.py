@@ -20,14 +20,18 @@ from training.materials_hard import (
     METAL_TONE, TONES, WOOD_TONE, render_ceramic, render_metal, render_paper, render_plastic, render_stone,
     render_wood,
 )
-from training.materials_split import REGISTRY, Regime, SplitChoice, SplitRange, choice, regime_of, span, split_pools
+from training.materials_split import (
+    DEFAULT_PROFILE, PROFILES, REGISTRY, Profile, Regime, SplitChoice, SplitRange, check_profile, choice, regime_of,
+    reserved_axes, shared_axes, span, split_pools,
+)
 
 # The renderers and helpers live in materials_*; they stay importable from here, where callers always found them.
-__all__ = ["BACKGROUND_PHOTOS", "Colour", "DENIM_TONES", "FAMILIES", "Family", "KNIT_PERIOD", "METAL_TONE", "Material",
-           "PALETTE", "PALETTES", "PRINT", "REGISTRY", "Regime", "SKIMAGE_DIR", "SplitChoice", "SplitRange",
-           "THREAD_PERIOD", "TONES", "WOOD_TONE", "choice", "fbm", "jitter", "knitted", "lattice_noise",
-           "palette_colours", "photo_crop", "pick_family", "print_field", "regime_of", "render_material", "rotated",
-           "skimage_image", "span", "split_pools", "variants", "woven"]
+__all__ = ["BACKGROUND_PHOTOS", "Colour", "DEFAULT_PROFILE", "DENIM_TONES", "FAMILIES", "Family", "KNIT_PERIOD",
+           "METAL_TONE", "Material", "PALETTE", "PALETTES", "PRINT", "PROFILES", "Profile", "REGISTRY", "Regime",
+           "SKIMAGE_DIR", "SplitChoice", "SplitRange", "THREAD_PERIOD", "TONES", "WOOD_TONE", "check_profile", "choice",
+           "fbm", "jitter", "knitted", "lattice_noise", "palette_colours", "photo_crop", "pick_family", "print_field",
+           "regime_of", "render_material", "reserved_axes", "rotated", "shared_axes", "skimage_image", "span",
+           "split_pools", "variants", "woven"]
 
 
 @dataclass(frozen=True)

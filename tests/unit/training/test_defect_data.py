@@ -105,15 +105,19 @@ def test_a_rerun_with_fewer_photos_leaves_no_stale_ones(tmp_path):
 
 def test_test_split_looks_are_disjoint_from_train(dataset):
     out, recipe = dataset
+    assert recipe["split"]["profile"] == "textures"  # the default profile: defect forms shared, looks reserved
     assert set(recipe["variants"]["test"]).isdisjoint(recipe["variants"]["train_val"])
     pools = recipe["pools"]
     assert pools["train_val"].keys() == pools["test"].keys() == REGISTRY.keys()
-    for name in pools["test"]:
+    assert sorted(recipe["split"]["reserved_for_test"] + recipe["split"]["shared"]) == sorted(REGISTRY)
+    for name in recipe["split"]["reserved_for_test"]:
         train, test = pools["train_val"][name], pools["test"][name]
         if train and isinstance(train[0], list):  # numeric ranges: no overlap
             assert all(lo >= train[0][1] or hi <= train[0][0] for lo, hi in test), name
         else:
             assert set(train).isdisjoint(test), name
+    for name in recipe["split"]["shared"]:
+        assert pools["train_val"][name] == pools["test"][name], name
     for record in _manifest(out):
         allowed = recipe["variants"]["test" if record["split"] == "test" else "train_val"]
         assert record["variant"] in allowed
@@ -236,6 +240,7 @@ def test_preview_sheets_are_written_per_split(tmp_path):
     (["--size", "20"], "size must be between"),
     (["--train", "0", "--val", "0", "--test", "0"], "nothing to generate"),
     (["--preview", "x.jpg"], "must name a .png"),
+    (["--split", "loose"], "invalid choice: 'loose'"),
 ])
 def test_cli_rejects_bad_options_with_a_reason(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_:
@@ -254,4 +259,5 @@ def test_cli_writes_a_small_dataset(tmp_path, capsys):
 def test_option_defaults_match_the_brief():
     options = DataOptions()
     assert (options.train, options.val, options.test, options.workers, options.size) == (4000, 500, 600, 2, 480)
+    assert options.split == "textures"
     assert len(set(defect_data.SPLIT_IDS.values())) == 3  # splits never share a photo seed
