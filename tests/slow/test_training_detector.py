@@ -74,3 +74,13 @@ def test_cli_refuses_bad_arguments():
         main(["train"])  # --data is required
     with pytest.raises(SystemExit):
         main(["evaluate", "--weights", "x.pt"])
+
+
+def test_a_run_started_from_another_run_keeps_the_lineage(tmp_path, trained, data):
+    second = train(TrainOptions(data=data, start=str(trained), epochs=1, imgsz=64, batch=4, workers=0,
+                                out=tmp_path / "runs", name="again", close_mosaic=0))
+    record = run_record(second.parents[1])
+    assert record["parent"]["epochs_done"] == 2 and record["start_sha256"] != record["parent"]["start_sha256"]
+    card = tmp_path / "card.md"
+    ship(second, data, imgsz=64, out=tmp_path / "w.pt", card=card)
+    assert f"then 2 epochs at 64 px on `{data.parent.name}`" in card.read_text(encoding="utf-8")
