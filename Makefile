@@ -15,13 +15,20 @@ export RAY_USAGE_STATS_ENABLED := 0
 DEMO_INDEX := var/index/demo
 PYTEST_ARGS ?=
 
-.PHONY: serve test install weights index system-deps clean
+.PHONY: serve test pg install weights index system-deps clean
 
 serve: index
 	$(BIN)/python -m serving configs/serve.dev.yaml
 
+# The store tests run on SQLite and on PostgreSQL: the script starts a loopback server once (installing Debian's
+# postgresql when missing) and prints its URL; a reachable KEFU_TEST_PG_URL of your own is used instead.
 test: system-deps index
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	KEFU_TEST_PG_URL="$$(bash scripts/test_postgres.sh start)" && export KEFU_TEST_PG_URL && \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# That test server on its own (it keeps running; `bash scripts/test_postgres.sh stop` stops it).
+pg:
+	@bash scripts/test_postgres.sh start
 
 install: $(VENV)/.installed
 

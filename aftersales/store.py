@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -42,8 +45,13 @@ from aftersales.views import (
 )
 
 logger = logging.getLogger("kefu.aftersales")
+_Row = TypeVar("_Row", bound=Base)
 
 DEFAULT_URL = "sqlite:///var/kefu.db"
+# SQLAlchemy's default driver for a bare postgresql:// is psycopg2; kefu ships psycopg 3.
+_PG_SCHEMES = ("postgresql", "postgres")
+# pg_advisory_xact_lock key held while creating tables ("kefu" in ASCII).
+_SCHEMA_LOCK = 0x6B656675
 # Milestone a status implies; an order claiming it without the timestamp would make the policy guess.
 _STATUS_NEEDS = {"paid": ("paid_at",), "shipped": ("paid_at", "shipped_at"),
                  "delivered": ("paid_at", "shipped_at", "delivered_at")}
@@ -54,8 +62,21 @@ def _engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise InvalidInput(f"bad store URL {url!r}: {exc}") from None
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+    backend = parsed.get_backend_name()
+    if backend in _PG_SCHEMES:
+        if parsed.drivername in _PG_SCHEMES:
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        # The URL's own query (?connect_timeout=..., ?options=...) wins over these defaults.
+        defaults = {"connect_timeout": 10, "application_name": "kefu"}
+        return create_engine(
+            parsed,
+            # A restarted server or a proxy that drops idle connections costs a ping, not a failed turn.
+            pool_pre_ping=True, pool_recycle=1800,
+            connect_args={k: v for k, v in defaults.items() if k not in parsed.query},
+        )
+    if backend != "sqlite":
+        raise InvalidInput(f"store URL {parsed.render_as_string()!r}: the store runs on sqlite:///path or "
+                           "postgresql://user@host/db")
     database = parsed.database or ":memory:"
     memory = database == ":memory:" or database.startswith("file::memory:")
     if not memory:
@@ -70,18 +91,88 @@ def _engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        if not memory:
+            _wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
 
 
+def _wal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, which it keeps. Replicas opening a new file together race to switch it, and the
+    loser is told "locked" at once, without the busy wait, so it looks again a moment later."""
+    for attempt in range(50):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create what is missing. Replicas starting together would each see a table missing and all but one fail
+    creating it, so the check and the creation happen under a lock: an advisory one on PostgreSQL, SQLite's write
+    lock (BEGIN IMMEDIATE) there."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        Base.metadata.create_all(conn)
+
+
+def _upsert(s: Session, model: type[Base]) -> Any:
+    """INSERT ... ON CONFLICT for the session's backend: one statement whoever comes first, where a read followed by
+    an insert would let two replicas both insert."""
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def _aware(name: str, value: datetime | None) -> None:
     if value is not None and value.tzinfo is None:
         raise InvalidInput(f"{name} must be a tz-aware datetime, got naive {value.isoformat()}")
+
+
+def _storable(value: object) -> bool:
+    """Text PostgreSQL can hold: no NUL, no lone surrogate (SQLite would keep a NUL)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(model: type[Base], **values: str | None) -> None:
+    """Refuse on every backend what PostgreSQL refuses and SQLite would keep: strings over the column's length (in
+    characters, as VARCHAR(n) counts), NUL characters and lone surrogates."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if not _storable(value):
+            raise InvalidInput(f"{name} must be text without NUL characters or lone surrogates")
+        limit = getattr(model.__table__.c[name].type, "length", None)
+        if limit is not None and len(value) > limit:
+            raise InvalidInput(f"{name} must be at most {limit} characters, got {len(value)}")
+
+
+def _findable(*keys: Any) -> bool:
+    """Whether a key could have been stored at all. PostgreSQL errors on a NUL even in a lookup, where SQLite finds
+    nothing, so such keys are not found on either without asking."""
+    return all(_storable(k) for k in keys)
+
+
+def _get(s: Session, model: type[_Row], key: Any, *, with_for_update: bool = False) -> _Row | None:
+    """Session.get, with unstorable keys simply absent (see _findable)."""
+    if not _findable(*(key if isinstance(key, tuple) else (key,))):
+        return None
+    return s.get(model, key, with_for_update=with_for_update)
 
 
 def _customer_view(row: Customer) -> CustomerView:
@@ -107,12 +198,17 @@ class Store:
     def __init__(self, url: str = DEFAULT_URL):
         self.url = url
         self.engine = _engine(url)
-        Base.metadata.create_all(self.engine)
+        _create_tables(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, *, write_lock: bool = False) -> Iterator[Session]:
+        """A session in one transaction. `write_lock` is for read-then-rewrite: on PostgreSQL the method's own FOR
+        UPDATE serialises it; SQLite has no row locks and would run the reads outside the transaction, so the whole
+        database's write lock is taken first (an in-memory database is one shared connection: nothing to lock)."""
         with self._sessions.begin() as session:
+            if write_lock and self.engine.dialect.name == "sqlite" and not isinstance(self.engine.pool, StaticPool):
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     def close(self) -> None:
@@ -128,34 +224,27 @@ class Store:
             raise InvalidInput(f"customer_id must be 1-128 characters, got {customer_id!r}")
         if channel is not None and channel not in CHANNELS:
             raise InvalidInput(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
-        try:
-            return self._ensure_customer(customer_id, channel, external_id or customer_id, name, language)
-        except IntegrityError:
-            # Another replica created the same row between our read and write; the second try reads it.
-            return self._ensure_customer(customer_id, channel, external_id or customer_id, name, language)
-
-    def _ensure_customer(self, customer_id: str, channel: str | None, external_id: str, name: str | None,
-                         language: str | None) -> CustomerView:
+        external_id = external_id or customer_id
+        _text(Customer, id=customer_id, name=name, language=language)
+        _text(ChannelIdentity, external_id=external_id)
+        changes = {k: v for k, v in (("name", name), ("language", language)) if v is not None}
         with self._tx() as s:
-            row = s.get(Customer, customer_id)
-            if row is None:
-                row = Customer(id=customer_id, name=name or "", language=language)
-                s.add(row)
-                s.flush()
-            else:
-                row.name = name if name is not None else row.name
-                row.language = language if language is not None else row.language
+            insert = _upsert(s, Customer).values(id=customer_id, name=name or "", language=language)
+            s.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes) if changes
+                      else insert.on_conflict_do_nothing(index_elements=["id"]))
             if channel is not None:
-                identity = s.get(ChannelIdentity, (channel, external_id))
-                if identity is None:
-                    s.add(ChannelIdentity(channel=channel, external_id=external_id, customer_id=customer_id))
-                elif identity.customer_id != customer_id:
+                s.execute(_upsert(s, ChannelIdentity)
+                          .values(channel=channel, external_id=external_id, customer_id=customer_id)
+                          .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
+                owner = s.scalar(select(ChannelIdentity.customer_id).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id))
+                if owner != customer_id:
                     raise Conflict(f"{channel} account {external_id!r} belongs to another customer")
-            return _customer_view(row)
+            return _customer_view(s.get_one(Customer, customer_id))
 
     def get_customer(self, customer_id: str) -> CustomerView:
         with self._tx() as s:
-            row = s.get(Customer, customer_id)
+            row = _get(s, Customer, customer_id)
             if row is None:
                 raise NotFound("customer", customer_id)
             return _customer_view(row)
@@ -163,7 +252,7 @@ class Store:
     def customer_for(self, channel: str, external_id: str) -> CustomerView:
         """The customer behind a channel account (the same person on Douyin and WeChat is one customer)."""
         with self._tx() as s:
-            identity = s.get(ChannelIdentity, (channel, external_id))
+            identity = _get(s, ChannelIdentity, (channel, external_id))
             if identity is None:
                 raise NotFound("channel_identity", f"{channel}:{external_id}")
             return _customer_view(s.get_one(Customer, identity.customer_id))
@@ -173,16 +262,21 @@ class Store:
     def upsert_product(self, product: ProductView) -> None:
         if product.price_cents < 0 or product.stock < 0:
             raise InvalidInput(f"product {product.sku}: price and stock must not be negative")
+        values = dict(
+            sku=product.sku, title=product.title, description=product.description, category=product.category,
+            price_cents=product.price_cents, currency=product.currency, stock=product.stock,
+            presale=product.presale, restock_date=product.restock_date, style_tags=list(product.style_tags),
+        )
+        _text(Product, sku=product.sku, title=product.title, description=product.description,
+              category=product.category, currency=product.currency)
         with self._tx() as s:
-            s.merge(Product(
-                sku=product.sku, title=product.title, description=product.description, category=product.category,
-                price_cents=product.price_cents, currency=product.currency, stock=product.stock,
-                presale=product.presale, restock_date=product.restock_date, style_tags=list(product.style_tags),
-            ))
+            insert = _upsert(s, Product).values(**values)
+            s.execute(insert.on_conflict_do_update(
+                index_elements=["sku"], set_={k: insert.excluded[k] for k in values if k != "sku"}))
 
     def get_product(self, sku: str) -> ProductView:
         with self._tx() as s:
-            row = s.get(Product, sku)
+            row = _get(s, Product, sku)
             if row is None:
                 raise NotFound("product", sku)
             return _product_view(row)
@@ -197,8 +291,12 @@ class Store:
             _aware("effective_at", at)
             if cents < 0:
                 raise InvalidInput(f"price of {sku} must not be negative")
-        with self._tx() as s:
-            if s.get(Product, sku) is None:
+        if len({at for _, at in points}) != len(points):
+            raise InvalidInput(f"price history of {sku} has two points at the same time")
+        with self._tx(write_lock=True) as s:
+            # The product's row lock serialises writers of one history: two replicas re-seeding it at once would
+            # otherwise both delete the old points and both insert the new ones.
+            if _get(s, Product, sku, with_for_update=True) is None:
                 raise NotFound("product", sku)
             s.execute(delete(PriceHistory).where(PriceHistory.sku == sku))
             s.add_all(PriceHistory(sku=sku, price_cents=c, effective_at=at) for c, at in points)
@@ -206,7 +304,7 @@ class Store:
     def price_history(self, sku: str) -> list[PricePoint]:
         """Oldest first."""
         with self._tx() as s:
-            if s.get(Product, sku) is None:
+            if _get(s, Product, sku) is None:
                 raise NotFound("product", sku)
             rows = s.scalars(select(PriceHistory).where(PriceHistory.sku == sku).order_by(PriceHistory.effective_at))
             return [PricePoint(sku=r.sku, price_cents=r.price_cents, effective_at=r.effective_at) for r in rows]
@@ -235,27 +333,45 @@ class Store:
             raise InvalidInput(f"order {order_id} is {status} but has no {', '.join(missing)}")
         if len(currency) != 3 or len(destination_country) != 2:
             raise InvalidInput(f"order {order_id}: currency is ISO 4217 (3 letters), country ISO 3166 (2 letters)")
-        with self._tx() as s:
-            if s.get(Customer, customer_id) is None:
+        _text(Order, id=order_id, shipping_address=shipping_address)
+        args = (order_id, customer_id, items, stamps, status, currency, destination_country, shipping_address,
+                coupons, replace)
+        try:
+            self._write_order(*args)
+        except IntegrityError:
+            # Another writer inserted this id between our read and our insert; the second try sees (and locks) it.
+            self._write_order(*args)
+        return self.get_order(order_id)
+
+    def _write_order(self, order_id: str, customer_id: str, items: Sequence[tuple[str, int, int]],
+                     stamps: dict[str, datetime | None], status: str, currency: str, destination_country: str,
+                     shipping_address: str, coupons: Sequence[str], replace: bool) -> None:
+        with self._tx(write_lock=True) as s:
+            if _get(s, Customer, customer_id) is None:
                 raise NotFound("customer", customer_id)
             for sku, _, _ in items:
-                if s.get(Product, sku) is None:
+                if _get(s, Product, sku) is None:
                     raise NotFound("product", sku)
-            existing = s.get(Order, order_id)
-            if existing is not None:
-                if not replace:
-                    raise Conflict(f"order {order_id!r} already exists")
-                s.delete(existing)
-                s.flush()
-            s.add(Order(
-                id=order_id, customer_id=customer_id, status=status, currency=currency.upper(),
+            fields = dict(
+                customer_id=customer_id, status=status, currency=currency.upper(),
                 destination_country=destination_country.upper(), shipping_address=shipping_address,
                 coupons=list(coupons), **stamps,
                 items=[OrderItem(sku=sku, quantity=q, unit_price_cents=c) for sku, q, c in items],
-            ))
-        return self.get_order(order_id)
+            )
+            existing = _get(s, Order, order_id, with_for_update=True)
+            if existing is None:
+                s.add(Order(id=order_id, **fields))
+            elif not replace:
+                raise Conflict(f"order {order_id!r} already exists")
+            else:
+                # Updated in place, not deleted and re-inserted: a concurrent replacer waiting on the row lock must
+                # find the row again (PostgreSQL would hand it "no row" for a deleted one, and it would insert).
+                for name, value in fields.items():
+                    setattr(existing, name, value)
 
     def get_order(self, order_id: str) -> OrderView:
+        if not _findable(order_id):
+            raise NotFound("order", order_id)
         with self._tx() as s:
             row = s.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.items)))
             if row is None:
@@ -264,6 +380,8 @@ class Store:
 
     def orders_for(self, customer_id: str) -> list[OrderView]:
         """Newest first; an unknown customer simply has none."""
+        if not _findable(customer_id):
+            return []
         with self._tx() as s:
             rows = list(s.scalars(
                 select(Order).where(Order.customer_id == customer_id).options(selectinload(Order.items))
@@ -317,37 +435,34 @@ class Store:
         if not isinstance(conversation_id, str) or not conversation_id.strip() or len(conversation_id) > 128:
             raise InvalidInput(f"conversation_id must be 1-128 characters, got {conversation_id!r}")
         _aware("now", now)
-        try:
-            return self._open_conversation(conversation_id, customer_id, channel, now)
-        except IntegrityError:
-            return self._open_conversation(conversation_id, customer_id, channel, now)
-
-    def _open_conversation(self, conversation_id: str, customer_id: str, channel: str, now: datetime
-                           ) -> ConversationView:
+        _text(Conversation, id=conversation_id, channel=channel)
         with self._tx() as s:
-            row = s.get(Conversation, conversation_id)
+            row = _get(s, Conversation, conversation_id)
             if row is None:
-                if s.get(Customer, customer_id) is None:
+                if _get(s, Customer, customer_id) is None:
                     raise NotFound("customer", customer_id)
-                row = Conversation(id=conversation_id, customer_id=customer_id, channel=channel, created_at=now,
-                                   context={})
-                s.add(row)
-                s.flush()
-            elif row.customer_id != customer_id:
+                s.execute(_upsert(s, Conversation)
+                          .values(id=conversation_id, customer_id=customer_id, channel=channel, created_at=now,
+                                  context={})
+                          .on_conflict_do_nothing(index_elements=["id"]))
+                # Ours, or the one a concurrent first turn created a moment earlier.
+                row = s.get_one(Conversation, conversation_id)
+            if row.customer_id != customer_id:
                 raise Conflict(f"conversation {conversation_id!r} belongs to another customer")
             return _conversation_view(row)
 
     def get_context(self, conversation_id: str) -> ConversationContext:
         with self._tx() as s:
-            row = s.get(Conversation, conversation_id)
+            row = _get(s, Conversation, conversation_id)
             if row is None:
                 raise NotFound("conversation", conversation_id)
             return ConversationContext.from_dict(row.context)
 
     def update_context(self, conversation_id: str, context: ConversationContext) -> None:
         """Replace the known keys; keys written by newer code are kept (a new dict, so the JSON change is seen)."""
-        with self._tx() as s:
-            row = s.get(Conversation, conversation_id)
+        with self._tx(write_lock=True) as s:
+            # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
+            row = _get(s, Conversation, conversation_id, with_for_update=True)
             if row is None:
                 raise NotFound("conversation", conversation_id)
             row.context = {**(row.context or {}), **context.to_dict()}
@@ -357,8 +472,9 @@ class Store:
         if role not in ROLES:
             raise InvalidInput(f"role must be one of {ROLES}, got {role!r}")
         _aware("created_at", created_at)
+        _text(Message, text=text)
         with self._tx() as s:
-            if s.get(Conversation, conversation_id) is None:
+            if _get(s, Conversation, conversation_id) is None:
                 raise NotFound("conversation", conversation_id)
             s.add(Message(conversation_id=conversation_id, role=role, text=text, payload=payload,
                           created_at=created_at))
@@ -366,6 +482,8 @@ class Store:
 
     def messages(self, conversation_id: str) -> list[MessageView]:
         """Oldest first."""
+        if not _findable(conversation_id):
+            return []
         with self._tx() as s:
             rows = s.scalars(select(Message).where(Message.conversation_id == conversation_id)
                              .order_by(Message.created_at, Message.id))

@@ -20,7 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+def identifier(length: int) -> TypeEngine[str]:
+    """An identifier column: compared and ordered by code point on every backend. SQLite's BINARY collation does so
+    already; PostgreSQL would use the database's locale (en_US puts "a-1" before "B-2"), so it gets COLLATE "C"."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -51,7 +57,7 @@ class Base(DeclarativeBase):
 class Customer(Base):
     __tablename__ = "customers"
 
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(identifier(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
@@ -59,15 +65,15 @@ class Customer(Base):
 class ChannelIdentity(Base):
     __tablename__ = "channel_identities"
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(identifier(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(identifier(128), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
 
 
 class Product(Base):
     __tablename__ = "products"
 
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sku: Mapped[str] = mapped_column(identifier(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(64))
@@ -76,6 +82,7 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     presale: Mapped[bool] = mapped_column(Boolean, default=False)
     restock_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # JSON, not PostgreSQL's JSONB: the text is kept as written (key order included), as SQLite keeps it.
     style_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
@@ -92,7 +99,7 @@ class PriceHistory(Base):
 class Order(Base):
     __tablename__ = "orders"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(identifier(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
@@ -123,7 +130,7 @@ class OrderItem(Base):
 class Conversation(Base):
     __tablename__ = "conversations"
 
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(identifier(128), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -113,7 +113,24 @@ def test_exclamations_make_anger_stronger_not_joy_angry(nlu):
     ],
 )
 def test_slots(nlu, text, slots):
-    assert nlu.understand(text).slots == slots
+    assert nlu.understand(text).slots == {**slots, "new_address": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "intents"),
+    [
+        ("修改收货地址，改成上海市浦东新区世纪大道100号，同时使用两张优惠券", "上海市浦东新区世纪大道100号",
+         {"address_change", "coupon_question"}),
+        ("Please change my delivery address to 21 Orchard Road, Singapore 238867. Thanks", "21 Orchard Road, Singapore "
+         "238867", {"address_change"}),
+        ("我要改地址", None, {"address_change"}),
+        ("地址改成", None, set()),  # nothing after the marker: no address yet
+    ],
+)
+def test_new_address_and_every_intent_asked(nlu, text, address, intents):
+    understood = nlu.understand(text)
+    assert understood.slots["new_address"] == address
+    assert {understood.intent, *understood.other_intents} >= intents
 
 
 @pytest.mark.parametrize(
