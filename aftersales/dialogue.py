@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -214,7 +215,15 @@ class DialogueService:
         # A request for a person is honoured even when a defect is shown too; the person sees the defect.
         if defects and intent != "ask_human" and (intent in WEAK_INTENTS or confidence < WEAK_CONFIDENCE):
             intent, confidence = "defect_complaint", max(d.confidence for d in defects)
-        decision = self.policy.decide(Case(intent, order, sku, defects, now))
+        asks_coupons = intent == "coupon_question" or "coupon_question" in understood.other_intents
+        if intent == "coupon_question" and "address_change" in understood.other_intents:
+            intent = "address_change"  # the address rule settles the coupons in the same decision
+        held = tuple(self.store.coupons_for(customer.id)) if asks_coupons else ()
+        named = tuple(c.id for c in held if re.search(rf"(?<![A-Za-z0-9]){re.escape(c.id)}(?![A-Za-z0-9])",
+                                                      turn.text, re.IGNORECASE))
+        decision = self.policy.decide(Case(intent, order, sku, defects, now, coupons=held, mentioned_coupons=named,
+                                           asks_coupons=asks_coupons,
+                                           new_address=understood.slots.get("new_address")))
         reason = None
         if intent == "ask_human":
             reason = "customer_asked"

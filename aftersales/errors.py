@@ -17,6 +17,20 @@ class InvalidInput(AftersalesError, ValueError):
     code = "invalid_input"
 
 
+class UnknownReference(InvalidInput):
+    """Ingested data names a row the store lacks (an order line's sku, a coupon id); `field` is the path in the body
+    ("items.0.sku"), so the API can answer as it answers any bad field."""
+
+    code = "unknown_reference"
+
+    def __init__(self, field: str, kind: str, key: str):
+        super().__init__(f"{field}: unknown {kind} {key!r}")
+        self.field, self.kind, self.key = field, kind, key
+
+    def __reduce__(self):
+        return (type(self), (self.field, self.kind, self.key))
+
+
 class NotFound(AftersalesError, LookupError):
     """An order, product, customer or conversation that does not exist (or is not the caller's)."""
 

@@ -7,8 +7,8 @@ is reported with its path (`items.0.unit_price`). Money is given as a decimal st
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -170,5 +170,25 @@ class CouponIn(_Strict):
         return self
 
 
-__all__ = ["CouponIn", "CustomerIn", "IdentityIn", "LogisticsEventIn", "OrderIn", "OrderItemIn", "PricePointIn",
+KINDS = ("order", "product", "customer", "coupon")
+
+
+def ingest(store: Any, kind: str, key: str, payload: Any, now: datetime) -> bool:
+    """Validate `payload` as the `kind`'s contract and upsert it under `key`; True when it was created.
+
+    Raises:
+        InvalidInput: An unknown kind; pydantic's ValidationError for a bad payload (the HTTP layer validates first).
+    """
+    if kind == "order":
+        return store.put_order(key, OrderIn.model_validate(payload))
+    if kind == "product":
+        return store.put_product(key, ProductIn.model_validate(payload), now)
+    if kind == "customer":
+        return store.put_customer(key, CustomerIn.model_validate(payload))
+    if kind == "coupon":
+        return store.put_coupon(key, CouponIn.model_validate(payload))
+    raise InvalidInput(f"unknown kind {kind!r}; expected one of {KINDS}")
+
+
+__all__ = ["KINDS", "ingest", "CouponIn", "CustomerIn", "IdentityIn", "LogisticsEventIn", "OrderIn", "OrderItemIn", "PricePointIn",
            "ProductIn"]

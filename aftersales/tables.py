@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -109,10 +110,16 @@ class Order(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     destination_country: Mapped[str] = mapped_column(String(2))
     shipping_address: Mapped[str] = mapped_column(Text, default="")
-    # A list of codes for now; coupon stacking brings a table of its own.
+    # Ids of the coupons applied: ingested orders name rows of `coupons`; orders added directly may name any code.
     coupons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Added after the first release: the server default fills the rows of an upgraded database (see store_sql).
+    carrier: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    tracking_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
     items: Mapped[list["OrderItem"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    logistics: Mapped[list["LogisticsEvent"]] = relationship(
+        cascade="all, delete-orphan", order_by=lambda: [LogisticsEvent.at, LogisticsEvent.id]
     )
 
 
@@ -125,6 +132,41 @@ class OrderItem(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     order: Mapped[Order] = relationship(back_populates="items")
+
+
+class LogisticsEvent(Base):
+    __tablename__ = "logistics_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CouponRow(Base):
+    """A coupon as stored; `aftersales.coupons.Coupon` is what the store hands out."""
+
+    __tablename__ = "coupons"
+
+    id: Mapped[str] = mapped_column(identifier(64), primary_key=True)
+    # Null: a shop-wide coupon every customer may use.
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    issuer: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    threshold_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A float, as the Coupon carries it; Float is double precision on both backends.
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    max_discount_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    group: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skus: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Conversation(Base):

@@ -121,6 +121,23 @@ class OrderItemView:
 
 
 @dataclass(frozen=True)
+class LogisticsEventView:
+    """One scan or status update of the carrier.
+
+    Attributes:
+        at: When it happened (tz-aware UTC).
+        status: The carrier's status word (picked_up, in_transit, out_for_delivery, ...).
+        description: The carrier's text, may be empty.
+        location: Where, may be empty.
+    """
+
+    at: datetime
+    status: str
+    description: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
 class OrderView:
     """An order and its lines.
 
@@ -133,8 +150,11 @@ class OrderView:
         paid_at, shipped_at, delivered_at: Milestones, None until reached.
         destination_country: ISO 3166-1 alpha-2 country it ships to.
         shipping_address: Free text address.
-        coupons: Coupon codes applied (a richer model comes with coupon stacking).
+        coupons: Ids of the coupons applied.
         items: The order lines.
+        carrier: Carrier's name, empty until known.
+        tracking_number: The carrier's tracking number, empty until known.
+        logistics: The carrier's events, oldest first.
     """
 
     id: str
@@ -149,6 +169,9 @@ class OrderView:
     shipping_address: str
     coupons: tuple[str, ...] = ()
     items: tuple[OrderItemView, ...] = ()
+    carrier: str = ""
+    tracking_number: str = ""
+    logistics: tuple[LogisticsEventView, ...] = ()
 
     def item(self, sku: str) -> OrderItemView | None:
         return next((i for i in self.items if i.sku == sku), None)

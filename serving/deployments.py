@@ -293,3 +293,9 @@ class Dialogue(_Ready):
 
         return self.service.handle(TurnInput.from_dict(turn)).to_dict()
 
+    def put(self, kind: str, key: str, payload: dict) -> bool:
+        """Upsert an order, product, customer or coupon from the ingest API; True when it was created."""
+        from aftersales.ingest import ingest
+
+        return ingest(self.service.store, kind, key, payload, self.service.clock())
+

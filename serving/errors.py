@@ -23,6 +23,7 @@ class ErrorBody(BaseModel):
     message: str
     type: str
     code: str | None = None
+    param: str | None = None  # the field at fault, as a dotted path ("items.0.unit_price"), when one is
 
 
 class ErrorResponse(BaseModel):
@@ -49,6 +50,7 @@ _STATUS: list[tuple[type[BaseException], int, str]] = [
     (catalog_errors.IndexNotFound, 503, "service_unavailable"),
     (catalog_errors.CatalogError, 400, "invalid_request_error"),
     (aftersales_errors.NotFound, 404, "not_found_error"),
+    (aftersales_errors.UnknownReference, 422, "invalid_request_error"),
     (aftersales_errors.InvalidInput, 400, "invalid_request_error"),
     (aftersales_errors.Conflict, 409, "conflict_error"),
 ]
@@ -59,8 +61,9 @@ ERROR_RESPONSES = {
 }
 
 
-def envelope(status: int, message: str, type_: str, code: str | None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"message": message, "type": type_, "code": code}})
+def envelope(status: int, message: str, type_: str, code: str | None, param: str | None = None) -> JSONResponse:
+    body = {"message": message, "type": type_, "code": code, "param": param}
+    return JSONResponse(status_code=status, content={"error": body})
 
 
 def unwrap(exc: BaseException) -> BaseException:
@@ -78,7 +81,7 @@ def to_response(exc: BaseException) -> JSONResponse:
     for cls, status, type_ in _STATUS:
         if isinstance(exc, cls):
             code = getattr(exc, "code", None) or cls.__name__
-            return envelope(status, str(exc), type_, code)
+            return envelope(status, str(exc), type_, code, getattr(exc, "field", None))
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return envelope(504, "a model deployment did not answer in time", "timeout_error", "deployment_timeout")
     if type(exc).__name__ in {"BackPressureError", "DeploymentUnavailableError"}:
@@ -87,11 +90,16 @@ def to_response(exc: BaseException) -> JSONResponse:
     return envelope(500, "internal error", "internal_error", None)
 
 
+def _loc(err: dict) -> str:
+    # FastAPI prefixes where the value came from (body, path, query); the field path is the rest.
+    loc = list(err.get("loc", ()))
+    if loc and loc[0] in ("body", "path", "query", "header"):
+        loc = loc[1:]
+    return ".".join(str(p) for p in loc)
+
+
 def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{loc or 'body'}: {err.get('msg', 'invalid')}")
+    parts = [f"{_loc(err) or 'body'}: {err.get('msg', 'invalid')}" for err in exc.errors()]
     return "; ".join(parts) or "invalid request"
 
 
@@ -100,7 +108,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return envelope(422, _validation_message(exc), "invalid_request_error", "validation_error")
+        first = _loc(exc.errors()[0]) if exc.errors() else None
+        return envelope(422, _validation_message(exc), "invalid_request_error", "validation_error", first or None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, is_dataclass
 from typing import Any, Awaitable
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from ray import serve
@@ -17,6 +17,8 @@ from ray.serve.handle import DeploymentHandle
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from serving import audio_formats, errors
+from serving.http import app
+from serving.ingest_routes import IngestRoutes
 from serving.config import Limits
 from serving.errors import ApiError
 from serving.schemas import (
@@ -30,13 +32,6 @@ from serving.schemas import (
 
 logger = logging.getLogger("kefu.serving")
 
-app = FastAPI(
-    title="kefu",
-    version="0.1.0",
-    description="Multimodal after-sales customer service: voice notes, defect photos, product identification and "
-    "policy-grounded answers.",
-)
-errors.install(app)
 
 _MULTIPART = "multipart/form-data"
 
@@ -59,7 +54,7 @@ class _Stopwatch:
             self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
 
 
-class KefuApi:
+class KefuApi(IngestRoutes):
     """The route handlers; `Ingress` below is this class served as a FastAPI ingress deployment."""
 
     def __init__(

@@ -78,7 +78,7 @@ def test_every_error_leaves_in_the_envelope(exc, status):
     response = to_response(exc)
     body = json.loads(response.body)
     assert response.status_code == status
-    assert set(body["error"]) == {"message", "type", "code"}
+    assert set(body["error"]) == {"message", "type", "code", "param"}
 
 
 def test_domain_errors_map_to_their_status():

@@ -1,0 +1,59 @@
+"""Ingest routes for ERPs and webhooks: PUT an order, product, customer or coupon; idempotent, 201 when new."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Awaitable
+
+from fastapi import Path, Response
+from pydantic import BaseModel
+
+from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+from serving import errors
+from serving.http import app
+
+Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+
+
+class Stored(BaseModel):
+    id: str
+    created: bool
+
+
+_RESPONSES = {**errors.ERROR_RESPONSES, 201: {"model": Stored, "description": "created"}}
+
+
+class IngestRoutes:
+    """Mixed into the ingress: the Dialogue deployment owns the store, so writes go through it."""
+
+    dialogue: Any
+
+    async def _call(self, call: Awaitable[Any]) -> Any:  # provided by the ingress
+        raise NotImplementedError
+
+    async def _put(self, kind: str, key: str, body: BaseModel, response: Response) -> dict:
+        created = await self._call(self.dialogue.put.remote(kind, key, body.model_dump(mode="json")))
+        response.status_code = 201 if created else 200
+        return {"id": key, "created": created}
+
+    @app.put("/v1/orders/{order_id}", response_model=Stored, responses=_RESPONSES)
+    async def put_order(self, order_id: Key, body: OrderIn, response: Response) -> dict:
+        """Create or replace an order (items, coupons applied, milestones, logistics events)."""
+        return await self._put("order", order_id, body, response)
+
+    @app.put("/v1/products/{sku}", response_model=Stored, responses=_RESPONSES)
+    async def put_product(self, sku: Key, body: ProductIn, response: Response) -> dict:
+        """Create or update a product; a new current price is added to its price history."""
+        return await self._put("product", sku, body, response)
+
+    @app.put("/v1/customers/{customer_id}", response_model=Stored, responses=_RESPONSES)
+    async def put_customer(self, customer_id: Key, body: CustomerIn, response: Response) -> dict:
+        """Create or update a customer and the accounts they use on each channel."""
+        return await self._put("customer", customer_id, body, response)
+
+    @app.put("/v1/coupons/{coupon_id}", response_model=Stored, responses=_RESPONSES)
+    async def put_coupon(self, coupon_id: Key, body: CouponIn, response: Response) -> dict:
+        """Create or update a coupon (a customer's, or shop-wide without a customer_id)."""
+        return await self._put("coupon", coupon_id, body, response)
+
+
+__all__ = ["IngestRoutes"]
