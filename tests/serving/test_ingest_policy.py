@@ -1,0 +1,204 @@
+"""The after-sales brain through HTTP on SQLite and on PostgreSQL: ingest an ERP's data, then ask in a conversation.
+
+Every rule of the shipped policy is exercised here from real ingested orders, with its edge cases: the window's last
+day, a price that rose, coupons that must not stack, an address change after shipping, an amount above the cap.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from tests.serving.conftest import free_port, start_kefu, stop_kefu, tiny_args
+
+pytestmark = pytest.mark.serving
+NOW = datetime.now(timezone.utc)
+
+
+def iso(days_ago: float) -> str:
+    return (NOW - timedelta(days=days_ago)).isoformat()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(request, tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo):
+    work = tmp_path_factory.mktemp(f"ingest-{request.param}")
+    cleanup = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{work / 'kefu.db'}"
+    else:
+        url, cleanup = _pg_schema()
+    args = tiny_args(work, tiny_whisper, tiny_clip, tiny_yolo, dialogue={"store_url": url, "seed_demo": False})
+    base = start_kefu(args, free_port())
+    client = httpx.Client(base_url=base, timeout=60)
+    _ingest_shop(client)
+    yield client
+    client.close()
+    stop_kefu()
+    if cleanup:
+        cleanup()
+
+
+def _pg_schema():
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    raw = os.environ.get("KEFU_TEST_PG_URL")
+    if not raw:
+        pytest.skip("KEFU_TEST_PG_URL is unset: `make test` starts a PostgreSQL server and sets it")
+    admin = create_engine(make_url(raw).set(drivername="postgresql+psycopg"))
+    schema = f"kefu_http_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+    def cleanup() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, cleanup
+
+
+def put(client: httpx.Client, path: str, body: dict, status: int = 201) -> dict:
+    r = client.put(path, json=body)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def product(title: str, price: str, category: str = "apparel", **kw) -> dict:
+    return {"title": title, "category": category, "price": price, "currency": "CNY", "stock": 10, **kw}
+
+
+def order(customer: str, items: list[tuple[str, int, str]], status: str, paid_days: float | None,
+          shipped_days: float | None = None, delivered_days: float | None = None, **kw) -> dict:
+    body = {"customer_id": customer, "status": status, "currency": "CNY", "created_at": iso((paid_days or 0) + 0.01),
+            "items": [{"sku": s, "quantity": q, "unit_price": p} for s, q, p in items],
+            "shipping_address": "北京市朝阳区建国路 93 号", **kw}
+    for name, days in (("paid_at", paid_days), ("shipped_at", shipped_days), ("delivered_at", delivered_days)):
+        if days is not None:
+            body[name] = iso(days)
+    return body
+
+
+def _ingest_shop(client: httpx.Client) -> None:
+    put(client, "/v1/customers/C9001", {"name": "林女士", "language": "zh",
+                                         "identities": [{"channel": "tmall", "external_id": "tb_lin"}]})
+    for sku, title, price, kw in (
+        ("SW-1", "羊毛开衫 米白", "269.00", {}), ("SW-2", "高领毛衣 燕麦", "399.00", {}),
+        ("SW-3", "针织背心", "159.00", {}), ("MUG-1", "手工陶瓷杯", "600.00", {"category": "home"}),
+        ("JK-1", "牛仔外套 预售", "459.00", {"presale": True, "stock": 0, "restock_date": "2026-12-20"}),
+    ):
+        put(client, f"/v1/products/{sku}", product(title, price, **kw))
+    # Paid at 299.00 seven days ago to the day (the window's last day), 289.00 eight days ago, 129.00 two days ago.
+    put(client, "/v1/orders/P-EDGE", order("C9001", [("SW-1", 1, "299.00")], "paid", 7))
+    put(client, "/v1/orders/P-LATE", order("C9001", [("SW-2", 1, "429.00")], "paid", 8))
+    put(client, "/v1/orders/P-ROSE", order("C9001", [("SW-3", 1, "129.00")], "paid", 2))
+    put(client, "/v1/coupons/SHOP20", {"kind": "threshold", "issuer": "shop", "amount": "20.00",
+                                       "threshold": "200.00", "customer_id": "C9001"})
+    put(client, "/v1/coupons/SHOP10", {"kind": "no_threshold", "issuer": "shop", "amount": "10",
+                                       "customer_id": "C9001"})
+    put(client, "/v1/coupons/PLAT30", {"kind": "threshold", "issuer": "platform", "amount": "30.00",
+                                       "threshold": "299.00", "customer_id": "C9001"})
+    put(client, "/v1/orders/U-ADDR", order("C9001", [("SW-2", 1, "399.00")], "pending_payment", None))
+    put(client, "/v1/orders/S-ADDR", order("C9001", [("SW-2", 1, "399.00")], "shipped", 3, 1))
+    put(client, "/v1/orders/D-MUG", order("C9001", [("MUG-1", 1, "600.00")], "delivered", 5, 4, 1))
+    put(client, "/v1/orders/W-JK", order("C9001", [("JK-1", 1, "459.00")], "paid", 1))
+    put(client, "/v1/orders/X-ID", order("C9001", [("SW-3", 1, "159.00")], "shipped", 3, 1,
+                                         destination_country="ID", shipping_address="Jl. Kemang Raya 21, Jakarta"))
+
+
+def say(client: httpx.Client, text: str, order_id: str | None = None) -> dict:
+    body = {"customer_id": "C9001", "channel": "tmall", "text": text}
+    if order_id:
+        body["order_id"] = order_id
+    r = client.post(f"/v1/conversations/c-{uuid.uuid4().hex[:8]}/messages", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def actions(answer: dict) -> dict[str, dict]:
+    return {a["type"]: a for a in answer["decision"]["actions"]}
+
+
+def test_ingest_is_idempotent_and_says_created_or_updated(api):
+    assert put(api, "/v1/products/SW-9", product("测试", "10.00")) == {"id": "SW-9", "created": True}
+    assert put(api, "/v1/products/SW-9", product("测试", "10.00"), 200) == {"id": "SW-9", "created": False}
+
+
+@pytest.mark.parametrize(("path", "body", "param"), [
+    ("/v1/orders/B1", {**order("C9001", [("SW-1", 1, "1.001")], "paid", 1)}, "items.0.unit_price"),
+    ("/v1/orders/B2", {**order("C9001", [("NOPE", 1, "1.00")], "paid", 1)}, "items.0.sku"),
+    ("/v1/orders/B3", {**order("C9001", [("SW-1", 1, "1.00")], "paid", 1), "currency": "yuan"}, "currency"),
+    ("/v1/coupons/B4", {"kind": "threshold", "amount": "5"}, None),
+    ("/v1/customers/B5", {"identities": [{"channel": "fax", "external_id": "x"}]}, "identities.0.channel"),
+    ("/v1/products/B6", {"title": "x", "category": "c", "price": "abc", "currency": "CNY"}, "price"),
+])
+def test_bad_fields_are_422_with_the_field_path(api, path, body, param):
+    r = api.put(path, json=body)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["message"] and (param is None or error["param"] == param), error
+
+
+def test_price_protection_on_the_last_day_refunds_the_difference(api):
+    answer = say(api, "开衫降价了，能保价吗", "P-EDGE")
+    assert answer["decision"]["rule"] == "price_protection"
+    assert actions(answer)["refund_price_difference"]["amount_cents"] == 3000  # 299.00 paid, 269.00 now
+
+
+def test_price_protection_a_day_late_gives_a_coupon_and_a_reminder(api):
+    answer = say(api, "降价了可以退差价吗", "P-LATE")
+    assert answer["decision"]["rule"] == "price_protection.outside_window"
+    assert actions(answer)["issue_coupon"]["amount_cents"] == 1000
+
+
+def test_a_price_that_rose_refunds_nothing(api):
+    answer = say(api, "降价了吗？要保价", "P-ROSE")
+    assert answer["decision"]["rule"] == "price_protection.no_drop" and "refund_price_difference" not in actions(
+        answer)
+
+
+def test_change_the_address_and_use_two_coupons(api):
+    answer = say(api, "订单U-ADDR修改收货地址，改成上海市浦东新区世纪大道100号，同时使用两张优惠券 SHOP20 PLAT30",
+                 "U-ADDR")
+    got = actions(answer)
+    assert answer["decision"]["rule"] == "address_change" and not answer["handoff"]["required"]
+    assert got["change_address"]["params"]["new_address"] == "上海市浦东新区世纪大道100号"
+    assert got["apply_coupons"]["params"]["coupon_ids"] == ["SHOP20", "PLAT30"]
+    assert got["apply_coupons"]["params"]["final_price"]["amount_cents"] == 34900  # 399.00 - 20.00 - 30.00
+
+
+def test_coupons_that_must_not_stack(api):
+    answer = say(api, "SHOP20和SHOP10这两张优惠券能叠加吗", "U-ADDR")
+    inputs = answer["decision"]["inputs"]
+    assert answer["decision"]["rule"] == "coupon_stacking"
+    assert [a["coupon_id"] for a in inputs["applied"]] == ["SHOP20"]
+    assert inputs["rejected"] == {"SHOP10": "same_group_as_chosen"}
+
+
+def test_an_address_change_after_shipping_goes_to_a_person(api):
+    answer = say(api, "我要改地址", "S-ADDR")
+    assert answer["decision"]["rule"] == "address_change.already_shipped"
+    assert answer["handoff"] == {"required": True, "reason": "policy_manual"}
+
+
+def test_a_refund_above_the_cap_goes_to_a_person(api):
+    answer = say(api, "杯子裂了，有裂纹", "D-MUG")  # a 600.00 refund; the cap is 500.00
+    assert answer["decision"]["rule"] == "defect_remedy.above_cap" and answer["handoff"]["required"]
+
+
+def test_why_a_presale_order_has_not_shipped(api):
+    answer = say(api, "为什么还没发货", "W-JK")
+    assert answer["decision"]["rule"] == "logistics.not_shipped"
+    assert actions(answer)["explain_presale"]["params"]["restock_date"] == "2026-12-20"
+
+
+def test_indonesian_duty_free_limit_comes_from_indonesia(api):
+    answer = say(api, "寄到印尼要交关税吗，免税额度是多少", "X-ID")
+    action = actions(answer)["explain_duty_limit"]
+    assert (action["amount_cents"], action["currency"], action["params"]["country"]) == (300, "USD", "ID")
+    assert "印度尼西亚" in answer["reply"]
