@@ -11,6 +11,7 @@ from typing import Any
 
 from aftersales.decisions import Case, Decision, DefectFinding
 from aftersales.defects import Box, DefectTaxonomy, PhotoDetections, assess
+from aftersales.erp import ErpError, HttpErpAdapter
 from aftersales.errors import InvalidInput, NotFound
 from aftersales.language import normalize_language
 from aftersales.policy import PolicyEngine
@@ -191,8 +192,9 @@ class DialogueService:
 
     def __init__(self, store: Store, policy: PolicyEngine, understanding: Understanding, replies: ReplyWriter,
                  clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE,
-                 taxonomy: DefectTaxonomy | None = None):
+                 taxonomy: DefectTaxonomy | None = None, erp: HttpErpAdapter | None = None):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
+        self.erp = erp
         self.taxonomy = taxonomy or DefectTaxonomy.load()
         self.clock, self.default_language = clock, default_language
 
@@ -252,9 +254,25 @@ class DialogueService:
         try:
             order = self.store.get_order(order_id)
         except NotFound:
-            return None
+            order = self._from_erp(order_id)
+            if order is None:
+                return None
         # Another customer's order is reported as missing, never shown.
         return order if order.customer_id == customer_id else None
+
+    def _from_erp(self, order_id: str) -> OrderView | None:
+        """An order the store lacks, fetched from the shop's ERP and stored (products it names must be known)."""
+        if self.erp is None:
+            return None
+        try:
+            self.store.put_order(order_id, self.erp.fetch_order(order_id))
+            return self.store.get_order(order_id)
+        except NotFound:
+            return None
+        except (ErpError, InvalidInput) as exc:
+            # The customer still gets an answer (the order is treated as unknown); the shop sees why in the log.
+            logger.warning("order %s from the ERP: %s", order_id, exc)
+            return None
 
     def _order(self, turn: TurnInput, understood: Understood, customer_id: str,
                context: ConversationContext) -> OrderView | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -91,12 +92,38 @@ class DialogueSettings(_Strict):
         policies_dir: Folder of the shop's policy YAML files.
         seed_demo: Seed the demo customers, products and orders on start (idempotent).
         demo_catalog: Catalog CSV the demo seed reads products from.
+        erp: The shop's own HTTP ERP, asked for an order the store does not have: {base_url, order_path, fields,
+            timezone, headers, timeout_s} (aftersales.erp.ErpConfig; `fields` maps kefu's order fields to the ERP's
+            JSON paths). None: orders come only through the ingest API.
     """
 
     store_url: str = "sqlite:///var/kefu.db"
     policies_dir: str = "configs/policies"
     seed_demo: bool = True
     demo_catalog: str = "catalog_index/demo/catalog.csv"
+    erp: dict[str, Any] | None = None
+
+    @field_validator("erp")
+    @classmethod
+    def _erp(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            erp_config(value)  # refuse a bad ERP block before Ray starts, with the reason
+        return value
+
+
+def erp_config(value: dict[str, Any]) -> Any:
+    """The ErpConfig an `erp:` block describes; ValueError (a validation error for pydantic) when it is nonsense."""
+    from aftersales.erp import ErpConfig, field_map
+    from aftersales.errors import InvalidInput
+
+    known = {"base_url", "order_path", "fields", "timezone", "headers", "timeout_s"}
+    if not isinstance(value, dict) or set(value) - known:
+        raise ValueError(f"erp must be a mapping with keys among {sorted(known)}")
+    try:
+        fields = {name: field_map(spec) for name, spec in (value.get("fields") or {}).items()}
+        return ErpConfig(**{**value, "fields": fields})
+    except Exception as exc:  # noqa: BLE001 - InvalidInput, TypeError, ZoneInfoNotFoundError: all are config errors
+        raise ValueError(f"erp: {exc}") from None
 
 
 class AppArgs(_Strict):

@@ -271,6 +271,8 @@ class Dialogue(_Ready):
 
         from aftersales.defects import DefectTaxonomy
         from aftersales.dialogue import DialogueService
+        from aftersales.erp import HttpErpAdapter
+        from serving.config import erp_config
         from aftersales.policy import PolicyEngine
         from aftersales.replies import ReplyWriter
         from aftersales.seed import seed_demo
@@ -286,6 +288,7 @@ class Dialogue(_Ready):
             understanding=KeywordUnderstanding(),
             replies=ReplyWriter(),
             taxonomy=DefectTaxonomy.load(Path(taxonomy)),
+            erp=HttpErpAdapter(erp_config(settings.erp)) if settings.erp else None,
         )
 
     def handle(self, turn: dict) -> dict:

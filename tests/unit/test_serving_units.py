@@ -124,3 +124,19 @@ def test_serve_run_validates_yaml_args_into_appargs():
     assert isinstance(app, Application)
     with pytest.raises(ValidationError):
         call_user_app_builder_with_args_if_necessary(build_app, {"deployments": {"Nope": {}}})
+
+
+@pytest.mark.parametrize("erp", [
+    {"base_url": "ftp://erp"},
+    {"base_url": "http://erp", "order_path": "/orders"},
+    {"base_url": "http://erp", "timezone": "Mars/Base"},
+    {"base_url": "http://erp", "fields": {"status": {"values": {}}}},
+    {"base_url": "http://erp", "colour": "red"},
+])
+def test_a_bad_erp_block_is_refused_before_ray_starts(erp):
+    from pydantic import ValidationError
+
+    from serving.config import AppArgs
+
+    with pytest.raises(ValidationError, match="erp"):
+        AppArgs(dialogue={"erp": erp})

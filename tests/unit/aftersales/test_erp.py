@@ -129,3 +129,30 @@ def test_bad_field_maps_are_refused():
         field_map({"values": {}})
     with pytest.raises(InvalidInput):
         field_map({"path": "x", "colour": "red"})
+
+
+def test_the_dialogue_fetches_an_order_it_does_not_have_from_the_erp(adapter, tmp_path):
+    from pathlib import Path
+
+    from aftersales.dialogue import DialogueService, TurnInput
+    from aftersales.ingest import CouponIn
+    from aftersales.policy import PolicyEngine
+    from aftersales.replies import ReplyWriter
+    from aftersales.seed import seed_demo
+    from aftersales.store import Store
+    from aftersales.understanding import KeywordUnderstanding
+
+    root = Path(__file__).resolve().parents[3]
+    store = Store(f"sqlite:///{tmp_path / 'kefu.db'}")
+    seed_demo(store, root / "catalog_index" / "demo" / "catalog.csv")  # knows KF-SW-002 and customer C1003
+    # The ERP's order names coupon SHOP20: unknown to the store, the order would be refused (and logged).
+    store.put_coupon("SHOP20", CouponIn(kind="threshold", amount="20", threshold="200", customer_id="C1003"))
+    service = DialogueService(store, PolicyEngine.from_dir(root / "configs" / "policies"), KeywordUnderstanding(),
+                              ReplyWriter(), erp=adapter, clock=lambda: datetime(2026, 11, 20, 4, tzinfo=timezone.utc))
+    result = service.handle(TurnInput(conversation_id="erp-1", customer_id="C1003", order_id="T77",
+                                      text="我的包裹到哪了"))
+    assert result.order_id == "T77" and result.decision.rule == "logistics.status"
+    assert store.get_order("T77").items[0].quantity == 2  # stored for the next turn
+    # An order the ERP does not have is an unknown order, not an error.
+    missing = service.handle(TurnInput(conversation_id="erp-2", customer_id="C1003", text="订单O9999999到哪了"))
+    assert missing.order_id != "O9999999"
