@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from aftersales.coupons import COUPON_KINDS, ISSUERS
 from aftersales.errors import InvalidInput
@@ -29,6 +29,16 @@ def _cents(value: object) -> int:
         raise ValueError(str(exc)) from None
 
 
+def _amount(value: str | int | float) -> str | int | float:
+    if _cents(value) < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+# Money in major units, as sent ("269.00", 269, 59.9): exact to the cent, never negative.
+Amount = Annotated[str | int | float, AfterValidator(_amount)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -36,14 +46,7 @@ class _Strict(BaseModel):
 class OrderItemIn(_Strict):
     sku: Id
     quantity: int = Field(..., ge=1, le=10_000)
-    unit_price: str | int | float = Field(..., description="paid price of one unit, major units: \"269.00\"")
-
-    @field_validator("unit_price")
-    @classmethod
-    def _price(cls, value: str | int | float) -> str | int | float:
-        if _cents(value) < 0:
-            raise ValueError("must not be negative")
-        return value
+    unit_price: Amount = Field(..., description="paid price of one unit, major units: \"269.00\"")
 
     @property
     def unit_price_cents(self) -> int:
@@ -93,22 +96,15 @@ class OrderIn(_Strict):
 
 
 class PricePointIn(_Strict):
-    price: str | int | float
+    price: Amount
     effective_at: AwareDatetime
-
-    @field_validator("price")
-    @classmethod
-    def _price(cls, value: str | int | float) -> str | int | float:
-        if _cents(value) < 0:
-            raise ValueError("must not be negative")
-        return value
 
 
 class ProductIn(_Strict):
     title: str = Field(..., min_length=1, max_length=300)
     description: str = Field("", max_length=5000)
     category: str = Field(..., min_length=1, max_length=64)
-    price: str | int | float = Field(..., description="current price, major units")
+    price: Amount = Field(..., description="current price, major units")
     currency: Currency
     stock: int = Field(0, ge=0)
     presale: bool = False
@@ -117,13 +113,6 @@ class ProductIn(_Strict):
         default_factory=list, max_length=30)
     price_history: list[PricePointIn] = Field(default_factory=list, max_length=1000,
                                               description="earlier prices; the current price is added as of now")
-
-    @field_validator("price")
-    @classmethod
-    def _price(cls, value: str | int | float) -> str | int | float:
-        if _cents(value) < 0:
-            raise ValueError("must not be negative")
-        return value
 
 
 class IdentityIn(_Strict):
