@@ -30,7 +30,7 @@ def assert_envelope(response: httpx.Response, status: int, code: str | None = No
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"message", "type", "code"}
+    assert set(body["error"]) == {"message", "type", "code", "param"}
     assert body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code
