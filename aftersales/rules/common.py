@@ -39,11 +39,19 @@ def local_date(at: datetime | None, settings: PolicySettings) -> date | None:
 
 def show_status(order: OrderView, settings: PolicySettings) -> Action:
     # Replies show the shop's calendar dates; the exact instants stay in the decision inputs.
-    return Action("show_status", params={
+    params: dict[str, Any] = {
         "variant": order.status, "order_id": order.id, "status": order.status,
         "paid_on": local_date(order.paid_at, settings), "shipped_on": local_date(order.shipped_at, settings),
         "delivered_on": local_date(order.delivered_at, settings), "destination_country": order.destination_country,
-    })
+    }
+    if order.status == "shipped" and order.logistics:
+        # The carrier's latest scan, in the shop's local time: what a customer asking "where is it" wants.
+        last = order.logistics[-1]
+        local = last.at.astimezone(settings.timezone)
+        params.update({"variant": "shipped_tracked", "last_event": last.description or last.status,
+                       "last_location": last.location, "last_at": local.strftime("%Y-%m-%d %H:%M"),
+                       "carrier": order.carrier, "tracking_number": order.tracking_number})
+    return Action("show_status", params=params)
 
 
 def handoff(reason: str) -> Action:

@@ -107,6 +107,15 @@ def _ingest_shop(client: httpx.Client) -> None:
     put(client, "/v1/orders/S-ADDR", order("C9001", [("SW-2", 1, "399.00")], "shipped", 3, 1))
     put(client, "/v1/orders/D-MUG", order("C9001", [("MUG-1", 1, "600.00")], "delivered", 5, 4, 1))
     put(client, "/v1/orders/W-JK", order("C9001", [("JK-1", 1, "459.00")], "paid", 1))
+    put(client, "/v1/products/LIP-1", product("口红 正红", "199.00", category="beauty"))
+    put(client, "/v1/orders/R-OK", order("C9001", [("SW-3", 1, "159.00")], "delivered", 6, 5, 3))
+    put(client, "/v1/orders/R-LATE", order("C9001", [("SW-3", 1, "159.00")], "delivered", 12, 11, 8))
+    put(client, "/v1/orders/R-LIP", order("C9001", [("LIP-1", 1, "199.00")], "delivered", 6, 5, 3))
+    put(client, "/v1/orders/L-SLOW", order("C9001", [("SW-3", 1, "159.00")], "shipped", 10, 9, carrier="SF",
+                                           tracking_number="SF1234567890", logistics=[
+                                               {"at": iso(9), "status": "picked_up", "location": "杭州"},
+                                               {"at": iso(8.5), "status": "in_transit", "description": "运输中",
+                                                "location": "上海转运中心"}]))
     put(client, "/v1/orders/X-ID", order("C9001", [("SW-3", 1, "159.00")], "shipped", 3, 1,
                                          destination_country="ID", shipping_address="Jl. Kemang Raya 21, Jakarta"))
 
@@ -202,3 +211,16 @@ def test_indonesian_duty_free_limit_comes_from_indonesia(api):
     action = actions(answer)["explain_duty_limit"]
     assert (action["amount_cents"], action["currency"], action["params"]["country"]) == (300, "USD", "ID")
     assert "印度尼西亚" in answer["reply"]
+
+
+def test_no_reason_return_within_7_days_outside_them_and_an_excluded_category(api):
+    assert say(api, "不想要了，我要退货", "R-OK")["decision"]["rule"] == "return.no_reason"
+    assert say(api, "不想要了，我要退货", "R-LATE")["decision"]["rule"] == "return.no_reason.outside_window"
+    assert say(api, "不想要了，我要退货", "R-LIP")["decision"]["rule"] == "return.no_reason.excluded"
+
+
+def test_a_late_parcel_gets_the_latest_scan_an_apology_and_a_coupon(api):
+    answer = say(api, "我的快递到哪了，怎么还没到", "L-SLOW")
+    assert answer["decision"]["rule"] == "logistics.late_delivery"
+    assert actions(answer)["issue_coupon"]["amount_cents"] == 500
+    assert "上海转运中心" in answer["reply"] and "SF1234567890" in answer["reply"]

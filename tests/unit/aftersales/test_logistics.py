@@ -51,3 +51,18 @@ def test_late_delivery_and_a_currency_without_a_coupon_goes_to_a_person(engine):
     abroad = engine.decide(Case("logistics_status", shipped(8, currency="USD"), None, (), NOW))
     assert abroad.manual and abroad.actions[-1].type == "handoff_to_human"
     assert "8 days ago" in ReplyWriter().render(late, "en", "soothing")
+
+
+def test_a_shipped_order_shows_the_carriers_latest_scan_in_shop_time(engine):
+    from aftersales.views import LogisticsEventView
+
+    events = (LogisticsEventView(NOW - timedelta(days=2), "picked_up", "已揽收", "杭州"),
+              LogisticsEventView(NOW - timedelta(hours=3), "in_transit", "运输中", "上海转运中心"))
+    parcel = order(item(), paid_days=3, delivered_days=None, status="shipped", shipped_at=NOW - timedelta(days=2),
+                   logistics=events, carrier="SF", tracking_number="SF1234567890")
+    decision = engine.decide(Case("logistics_status", parcel, None, (), NOW))
+    status = decision.actions[0]
+    assert status.params["variant"] == "shipped_tracked" and status.params["last_location"] == "上海转运中心"
+    assert status.params["last_at"] == "2026-11-20 09:00"  # 01:00 UTC is 09:00 in Shanghai
+    reply = ReplyWriter().render(decision, "zh", "friendly")
+    assert "SF1234567890" in reply and "上海转运中心" in reply and "运输中" in reply
