@@ -79,6 +79,11 @@ class PolicyEngine:
                 raise reader.fail("id", f"duplicate promotion id {promo_id!r}")
             periods[promo_id] = Promotion(promo_id, names, start.replace(tzinfo=zone), end.replace(tzinfo=zone))
         ordered = tuple(sorted(periods.values(), key=lambda p: p.start))
+        for rule in rules:
+            for promotion_id in getattr(rule.params, "promotion_window_days", {}):
+                if promotion_id not in periods:
+                    raise PolicyConfigError(Path(rule.source), f"{rule.id}.promotion_window_days.{promotion_id}",
+                                            f"unknown promotion; known: {', '.join(periods) or 'none'}")
         logger.info("policy: %d rules and %d promotions from %s", len(rules), len(ordered), directory)
         return cls(rules, PolicySettings(zone, ordered))
 

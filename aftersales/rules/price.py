@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aftersales.decisions import Action, Case, Decision
 from aftersales.money import Money
@@ -31,11 +31,21 @@ class PriceProtectionParams:
         window_days: Calendar days after payment during which a drop is refunded.
         coupon: Coupon offered past the window, None for none.
         remind_same_product: Past the window, also offer a restock/presale reminder of the product.
+        promotion_window_days: Promotion id → window for orders paid during that promotion (platforms lengthen
+            price protection around 双11); ids must name promotions of the policy.
     """
 
     window_days: int
     coupon: CouponParams | None
     remind_same_product: bool
+    promotion_window_days: dict[str, int] = field(default_factory=dict)
+
+    def window_for(self, paid_at, settings: PolicySettings) -> tuple[int, str | None]:
+        """The window that applies to an order paid at `paid_at`, and the promotion that set it (None: the usual)."""
+        promotion = settings.promotion_at(paid_at)
+        if promotion is not None and promotion.id in self.promotion_window_days:
+            return self.promotion_window_days[promotion.id], promotion.id
+        return self.window_days, None
 
 
 def parse_price_protection(r: ConfigReader) -> PriceProtectionParams:
@@ -45,7 +55,13 @@ def parse_price_protection(r: ConfigReader) -> PriceProtectionParams:
         coupon = parse_coupon(outside, "coupon")
         remind = outside.boolean("remind_same_product", True)
         outside.done()
-    return PriceProtectionParams(r.integer("window_days", 7), coupon, remind)
+    windows = {}
+    during = r.child("promotion_window_days")
+    if during is not None:
+        for promotion_id in list(during.data):
+            windows[str(promotion_id)] = during.integer(promotion_id, 7, 1)
+        during.done()
+    return PriceProtectionParams(r.integer("window_days", 7), coupon, remind, windows)
 
 
 def price_protection(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
@@ -67,14 +83,15 @@ def price_protection(rule: Rule, case: Case, settings: PolicySettings) -> Decisi
         "current_price": Money(i.current_price_cents, order.currency),
         "current_price_since": i.current_price_since,
     } for i in items]
+    window, promotion = p.window_for(order.paid_at, settings)
     inputs = {"order_id": order.id, "paid_at": order.paid_at, "days_since_payment": days,
-              "window_days": p.window_days, "items": facts}
+              "window_days": window, "paid_during_promotion": promotion, "items": facts}
     dropped = [(i, f) for i, f in zip(items, facts) if i.current_price_cents < i.unit_price_cents]
     if not dropped:
         return Decision(f"{rule.id}.no_drop", inputs, [
             Action("explain_no_price_drop", params={k: f[k] for k in ("sku", "title", "paid_unit_price",
                                                                       "current_price")}) for f in facts])
-    if days <= p.window_days:
+    if days <= window:
         return Decision(rule.id, inputs, [
             Action("refund_price_difference", (i.unit_price_cents - i.current_price_cents) * i.quantity,
                    order.currency, {k: f[k] for k in ("sku", "title", "quantity", "paid_unit_price", "current_price")})

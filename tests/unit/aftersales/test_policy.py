@@ -76,7 +76,7 @@ def test_window_counts_calendar_days_in_the_shop_zone(engine):
 
 
 def test_outside_window_gives_coupon_and_reminder(engine):
-    o = order(item("DR", paid=39900, now=35900), paid_days=12, delivered_days=9)
+    o = order(item("DR", paid=39900, now=35900), paid_days=8, delivered_days=5)  # 12 Nov: after 双11
     d = engine.decide(case("price_protection", o))
     assert d.rule == "price_protection.outside_window" and not d.manual
     coupon, reminder = d.actions
@@ -89,8 +89,16 @@ def test_outside_window_gives_coupon_and_reminder(engine):
     assert reminder.type == "presale_reminder" and reminder.params["restock_date"] == date(2026, 12, 5)
 
 
+@pytest.mark.parametrize(("paid_days", "refunded"), [(12, True), (15, True), (16, False)])
+def test_an_order_paid_during_double11_is_protected_for_15_days(engine, paid_days, refunded):
+    # NOW is 20 Nov; paid 12-16 days before falls inside 双11 (20 Oct 20:00 - 11 Nov 23:59 Shanghai).
+    d = engine.decide(case("price_protection", order(item(paid=39900, now=35900), paid_days=paid_days)))
+    assert d.inputs["paid_during_promotion"] == "double11" and d.inputs["window_days"] == 15
+    assert (d.rule == "price_protection") is refunded
+
+
 def test_outside_window_in_unconfigured_currency_goes_to_a_human(engine):
-    foreign = order(item(paid=500000, now=400000, current_price_currency="IDR"), paid_days=12, currency="IDR")
+    foreign = order(item(paid=500000, now=400000, current_price_currency="IDR"), paid_days=8, currency="IDR")
     d = engine.decide(case("price_protection", foreign))
     assert d.manual and all(a.type != "issue_coupon" for a in d.actions)
 

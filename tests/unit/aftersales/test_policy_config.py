@@ -132,6 +132,8 @@ def test_missing_directory_or_no_files(tmp_path):
 
 def test_shipped_file_is_strictly_valid_after_round_trip(tmp_path):
     # The shipped policy must not rely on keys the reader would reject if reordered or re-serialised.
+    promotions = yaml.safe_load((ROOT / "configs" / "policies" / "promotions.yaml").read_text(encoding="utf-8"))
+    _write(tmp_path, promotions, "promotions.yaml")  # the price rule names 双11
     engine = PolicyEngine.from_dir(_write(tmp_path, SHIPPED))
     assert [r.id for r in engine.rules][:3] == ["defect_remedy", "address_change", "coupon_stacking"]
 
@@ -147,6 +149,13 @@ def test_promotions_are_read_in_the_shop_zone_and_found_by_instant():
     assert settings.promotion_at(last_second + timedelta(seconds=1)) is None
     assert settings.promotion_at(datetime(2026, 6, 18, 12, tzinfo=timezone.utc)).id == "618"
     assert [p.start for p in settings.promotions] == sorted(p.start for p in settings.promotions)
+
+
+def test_a_rule_naming_an_unknown_promotion_is_refused(tmp_path):
+    directory = _write(tmp_path, _rules({**PRICE, "promotion_window_days": {"black_friday": 10}}))
+    with pytest.raises(PolicyConfigError) as err:
+        PolicyEngine.from_dir(directory)
+    assert err.value.key == "pp.promotion_window_days.black_friday" and "unknown promotion" in err.value.reason
 
 
 @pytest.mark.parametrize(("promotions", "key", "reason"), [
