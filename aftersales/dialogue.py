@@ -12,7 +12,7 @@ from typing import Any
 from aftersales.decisions import Case, Decision, DefectFinding
 from aftersales.defects import Box, DefectTaxonomy, PhotoDetections, assess
 from aftersales.erp import ErpError, HttpErpAdapter
-from aftersales.errors import InvalidInput, NotFound
+from aftersales.errors import InvalidInput, NotFound, UnknownReference
 from aftersales.language import normalize_language
 from aftersales.policy import PolicyEngine
 from aftersales.policy_config import Promotion
@@ -242,6 +242,32 @@ class DialogueService:
         logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
                     result.order_id, decision.rule, reason)
         return result
+
+    def stack_cart(self, customer_id: str, lines: list[tuple[str, int, int | None]], coupon_ids: list[str],
+                   currency: str) -> Decision:
+        """The shop's coupon-stacking rule on a cart: (sku, quantity, unit price in cents or None for the current
+        price) lines and the customer's coupons (all they hold, or those named)."""
+        from aftersales.coupons import CartLine
+        from aftersales.rules.coupons import cart_stacking
+
+        rule = next((r for r in self.policy.rules if r.type == "coupon_stacking"), None)
+        if rule is None:
+            raise InvalidInput("the policy has no coupon_stacking rule")
+        cart = []
+        for i, (sku, quantity, price) in enumerate(lines):
+            try:
+                product = self.store.get_product(sku)
+            except NotFound:
+                raise UnknownReference(f"lines.{i}.sku", "product", sku) from None
+            if price is None and product.currency != currency:
+                raise InvalidInput(f"lines.{i}: {sku} is priced in {product.currency}, the cart in {currency}")
+            cart.append(CartLine(sku, product.category, product.price_cents if price is None else price, quantity))
+        held = self.store.coupons_for(customer_id)
+        unknown = sorted(set(coupon_ids) - {c.id for c in held})
+        if unknown:
+            raise UnknownReference("coupon_ids", "coupon", ", ".join(unknown))
+        chosen = [c for c in held if c.id in coupon_ids] if coupon_ids else held
+        return cart_stacking(rule, cart, chosen, self.clock(), currency)
 
     def _customer(self, turn: TurnInput) -> CustomerView:
         # The same person on another channel is one customer: a known channel account wins over a new id.

@@ -296,6 +296,10 @@ class Dialogue(_Ready):
 
         return self.service.handle(TurnInput.from_dict(turn)).to_dict()
 
+    def stack_cart(self, customer_id: str, lines: list, coupon_ids: list, currency: str) -> dict:
+        return self.service.stack_cart(customer_id, [tuple(line) for line in lines], list(coupon_ids),
+                                       currency).to_dict()
+
     def put(self, kind: str, key: str, payload: dict) -> bool:
         """Upsert an order, product, customer or coupon from the ingest API; True when it was created."""
         from aftersales.ingest import ingest

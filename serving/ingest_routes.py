@@ -1,13 +1,15 @@
-"""Ingest routes for ERPs and webhooks: PUT an order, product, customer or coupon; idempotent, 201 when new."""
+"""Ingest routes for ERPs and webhooks (PUT an order, product, customer or coupon; idempotent, 201 when new) and
+coupon stacking on a cart."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Awaitable
 
 from fastapi import Path, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+from aftersales.ingest import Amount, CouponIn, Currency, CustomerIn, OrderIn, ProductIn
+from aftersales.money import parse_amount
 from serving import errors
 from serving.http import app
 
@@ -17,6 +19,24 @@ Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-
 class Stored(BaseModel):
     id: str
     created: bool
+
+
+class CartLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(..., min_length=1, max_length=64)
+    quantity: int = Field(1, ge=1, le=10_000)
+    unit_price: Amount | None = Field(None, description="major units; omitted: the product's current price")
+
+
+class CartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(..., min_length=1, max_length=64)
+    currency: Currency = "CNY"
+    lines: list[CartLineIn] = Field(..., min_length=1, max_length=200)
+    coupon_ids: list[str] = Field(default_factory=list, max_length=20,
+                                  description="coupons to consider; empty: every coupon the customer holds")
 
 
 _RESPONSES = {**errors.ERROR_RESPONSES, 201: {"model": Stored, "description": "created"}}
@@ -34,6 +54,15 @@ class IngestRoutes:
         created = await self._call(self.dialogue.put.remote(kind, key, body.model_dump(mode="json")))
         response.status_code = 201 if created else 200
         return {"id": key, "created": created}
+
+    @app.post("/v1/carts/coupons", responses=errors.ERROR_RESPONSES)
+    async def stack_cart(self, body: CartIn) -> dict:
+        """Which of the customer's coupons stack on a cart, the best legal set and the final price (the shop's
+        coupon_stacking rule), with the reason every other coupon is left out."""
+        lines = [(line.sku, line.quantity, None if line.unit_price is None else parse_amount(line.unit_price))
+                 for line in body.lines]
+        return await self._call(self.dialogue.stack_cart.remote(body.customer_id, lines, body.coupon_ids,
+                                                                body.currency))
 
     @app.put("/v1/orders/{order_id}", response_model=Stored, responses=_RESPONSES)
     async def put_order(self, order_id: Key, body: OrderIn, response: Response) -> dict:

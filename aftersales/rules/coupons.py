@@ -80,4 +80,15 @@ def coupon_stacking(rule: Rule, case: Case, settings: PolicySettings) -> Decisio
     return Decision(rule.id, inputs, actions)
 
 
-__all__ = ["CouponStackingParams", "coupon_stacking", "lines_of", "parse_coupon_stacking", "stack_facts"]
+def cart_stacking(rule: Rule, lines: list[CartLine], coupons: list[Coupon], now, currency: str) -> Decision:
+    """The same rule on a cart before checkout: the best legal set of `coupons` and the price to pay."""
+    p: CouponStackingParams = rule.params
+    result = best_stack(lines, coupons, now, currency=currency, rules=p.rules)
+    inputs: dict[str, Any] = {"coupons": [c.id for c in coupons], "issuer_order": list(p.rules.issuer_order),
+                              **stack_facts(result, currency)}
+    return Decision(f"{rule.id}.cart", inputs, [Action("apply_coupons", result.discount_cents, currency, {
+        "coupon_ids": [a.coupon_id for a in result.applied], "final_price": inputs["final_price"]})])
+
+
+__all__ = ["CouponStackingParams", "cart_stacking", "coupon_stacking", "lines_of", "parse_coupon_stacking",
+           "stack_facts"]

@@ -224,3 +224,34 @@ def test_a_late_parcel_gets_the_latest_scan_an_apology_and_a_coupon(api):
     assert answer["decision"]["rule"] == "logistics.late_delivery"
     assert actions(answer)["issue_coupon"]["amount_cents"] == 500
     assert "上海转运中心" in answer["reply"] and "SF1234567890" in answer["reply"]
+
+
+def test_coupon_stacking_on_a_cart_before_checkout(api):
+    r = api.post("/v1/carts/coupons", json={"customer_id": "C9001", "lines": [
+        {"sku": "SW-2", "quantity": 1}, {"sku": "SW-3", "quantity": 2, "unit_price": "150.00"}]})
+    assert r.status_code == 200, r.text
+    decision = r.json()
+    # 399.00 + 2 x 150.00 = 699.00; SHOP20 beats SHOP10 in the shop group, PLAT30 stacks: 649.00.
+    assert decision["rule"] == "coupon_stacking.cart"
+    assert [a["coupon_id"] for a in decision["inputs"]["applied"]] == ["SHOP20", "PLAT30"]
+    assert decision["inputs"]["final_price"]["amount_cents"] == 64900
+    assert decision["inputs"]["rejected"] == {"SHOP10": "same_group_as_chosen"}
+
+
+@pytest.mark.parametrize(("body", "param"), [
+    ({"customer_id": "C9001", "lines": [{"sku": "NOPE"}]}, "lines.0.sku"),
+    ({"customer_id": "C9001", "lines": [{"sku": "SW-2"}], "coupon_ids": ["GHOST"]}, "coupon_ids"),
+    ({"customer_id": "C9001", "lines": []}, "lines"),
+])
+def test_a_bad_cart_is_422_with_the_field(api, body, param):
+    r = api.post("/v1/carts/coupons", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["param"] == param
+
+
+def test_a_minor_stain_on_apparel_offers_an_exchange_or_a_partial_refund(api):
+    answer = say(api, "收到的针织背心上有一块污渍", "R-OK")
+    got = actions(answer)
+    assert answer["decision"]["rule"] == "defect_remedy" and answer["decision"]["inputs"]["group"] == "fabric_minor"
+    assert set(got) == {"offer_exchange", "offer_partial_refund"}
+    assert got["offer_partial_refund"]["amount_cents"] == 3180  # 20 % of the 159.00 paid
