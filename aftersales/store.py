@@ -101,14 +101,8 @@ class Store:
             insert = upsert_into(s, Customer).values(id=customer_id, name=name or "", language=language)
             s.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes) if changes
                       else insert.on_conflict_do_nothing(index_elements=["id"]))
-            if channel is not None:
-                s.execute(upsert_into(s, ChannelIdentity)
-                          .values(channel=channel, external_id=external_id, customer_id=customer_id)
-                          .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
-                owner = s.scalar(select(ChannelIdentity.customer_id).where(
-                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id))
-                if owner != customer_id:
-                    raise Conflict(f"{channel} account {external_id!r} belongs to another customer")
+            if channel is not None and not store_ingest.claim_identity(s, channel, external_id, customer_id):
+                raise Conflict(f"{channel} account {external_id!r} belongs to another customer")
             return customer_view(s.get_one(Customer, customer_id))
 
     def get_customer(self, customer_id: str) -> CustomerView:

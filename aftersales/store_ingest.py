@@ -65,15 +65,22 @@ def put_customer(s: Session, customer_id: str, data: CustomerIn) -> bool:
         check_text(ChannelIdentity, external_id=identity.external_id)
     created = _insert_or_update(s, Customer, {"id": customer_id}, {"name": data.name, "language": data.language})
     for i, identity in enumerate(data.identities):
-        s.execute(upsert_into(s, ChannelIdentity)
-                  .values(channel=identity.channel, external_id=identity.external_id, customer_id=customer_id)
-                  .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
-        owner = s.scalar(select(ChannelIdentity.customer_id).where(
-            ChannelIdentity.channel == identity.channel, ChannelIdentity.external_id == identity.external_id))
-        if owner != customer_id:
+        if not claim_identity(s, identity.channel, identity.external_id, customer_id):
             raise Conflict(f"identities.{i}: {identity.channel} account {identity.external_id!r} belongs to "
                            "another customer")
     return created
+
+
+def claim_identity(s: Session, channel: str, external_id: str, customer_id: str) -> bool:
+    """Record that `customer_id` uses `external_id` on `channel`; False when that account is another customer's.
+
+    Insert-or-nothing, then read the owner: two replicas claiming the same account at once both see the winner."""
+    s.execute(upsert_into(s, ChannelIdentity)
+              .values(channel=channel, external_id=external_id, customer_id=customer_id)
+              .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
+    owner = s.scalar(select(ChannelIdentity.customer_id).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id))
+    return owner == customer_id
 
 
 def _ensure_customer(s: Session, customer_id: str) -> None:
