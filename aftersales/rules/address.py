@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aftersales.coupons import best_stack
 from aftersales.decisions import Action, Case, Decision
 from aftersales.policy_config import ConfigReader, PolicySettings
 from aftersales.rules.base import Rule
 from aftersales.rules.common import handoff, require_order
-from aftersales.rules.coupons import CouponStackingParams, candidates, lines_of, parse_coupon_stacking, stack_facts
+from aftersales.rules.coupons import (
+    CouponStackingParams,
+    apply_stack,
+    candidates,
+    explain_stack,
+    lines_of,
+    parse_coupon_stacking,
+    stack,
+)
 
 # Statuses in which the shop can still change where the parcel goes.
 CHANGEABLE = ("pending_payment", "paid")
@@ -46,22 +53,16 @@ def address_change(rule: Rule, case: Case, settings: PolicySettings) -> Decision
     actions = [Action("change_address", params={
         "variant": "given" if case.new_address else "ask", "order_id": order.id, "new_address": case.new_address or "",
         "coupons_kept": ", ".join(order.coupons), "kept": list(order.coupons)})]
-    wanted = candidates(case) if (case.asks_coupons or case.mentioned_coupons) else []
+    asks = case.asks_coupons or bool(case.mentioned_coupons)
+    wanted = candidates(case) if asks else []
     if wanted and order.status == "pending_payment":
-        result = best_stack(lines_of(order), wanted, case.now, currency=order.currency, rules=p.stacking.rules)
-        facts = stack_facts(result, order.currency)
+        result, facts = stack(lines_of(order), wanted, case.now, order.currency, p.stacking.rules)
         inputs.update(facts)
         if result.applied:
-            actions.append(Action("apply_coupons", result.discount_cents, order.currency, {
-                "order_id": order.id, "coupon_ids": [a.coupon_id for a in result.applied],
-                "coupons": ", ".join(a.coupon_id for a in result.applied), "final_price": facts["final_price"]}))
+            actions.append(apply_stack(result, facts, order.currency, order.id))
         if result.rejected:
-            actions.append(Action("explain_coupon_stack", result.discount_cents, order.currency, {
-                "variant": "some" if result.applied else "none", "order_id": order.id,
-                "coupons": ", ".join(a.coupon_id for a in result.applied), "final_price": facts["final_price"],
-                "subtotal": facts["subtotal"],
-                "left_out": ", ".join(f"{cid} ({why})" for cid, why in result.rejected.items())}))
-    elif (case.asks_coupons or case.mentioned_coupons) and order.status == "paid":
+            actions.append(explain_stack(result, facts, order.currency, order.id))
+    elif asks and order.status == "paid":
         actions.append(Action("explain_coupons_after_payment", params={"order_id": order.id}))
     return Decision(rule.id, inputs, actions)
 

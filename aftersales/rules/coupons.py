@@ -55,6 +55,31 @@ def stack_facts(result: StackResult, currency: str) -> dict[str, Any]:
             "rejected": dict(result.rejected)}
 
 
+def stack(lines: list[CartLine], coupons: list[Coupon], now, currency: str, rules: StackingRules
+          ) -> tuple[StackResult, dict[str, Any]]:
+    """The best legal combination and its facts (Money values) for a decision's inputs."""
+    result = best_stack(lines, coupons, now, currency=currency, rules=rules)
+    return result, stack_facts(result, currency)
+
+
+def explain_stack(result: StackResult, facts: dict[str, Any], currency: str, order_id: str) -> Action:
+    """What stacks, what is left out and why, and the price to pay."""
+    return Action("explain_coupon_stack", result.discount_cents, currency, {
+        "variant": "all" if not result.rejected else "some" if result.applied else "none", "order_id": order_id,
+        "coupons": ", ".join(a.coupon_id for a in result.applied), "final_price": facts["final_price"],
+        "subtotal": facts["subtotal"], "left_out": ", ".join(f"{cid} ({why})" for cid, why in result.rejected.items())})
+
+
+def apply_stack(result: StackResult, facts: dict[str, Any], currency: str, order_id: str | None = None) -> Action:
+    """Apply the chosen coupons (to an unpaid order, or at a cart's checkout)."""
+    params: dict[str, Any] = {"coupon_ids": [a.coupon_id for a in result.applied],
+                              "coupons": ", ".join(a.coupon_id for a in result.applied),
+                              "final_price": facts["final_price"]}
+    if order_id is not None:
+        params["order_id"] = order_id
+    return Action("apply_coupons", result.discount_cents, currency, params)
+
+
 def coupon_stacking(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: CouponStackingParams = rule.params
     order = require_order(case)
@@ -65,30 +90,21 @@ def coupon_stacking(rule: Rule, case: Case, settings: PolicySettings) -> Decisio
     if not coupons:
         return Decision(f"{rule.id}.no_coupons", inputs, [Action("explain_no_coupons", params={"variant": (
             "not_held" if unknown else "none"), "not_held": ", ".join(unknown)})])
-    result = best_stack(lines_of(order), coupons, case.now, currency=order.currency, rules=p.rules)
-    facts = stack_facts(result, order.currency)
+    result, facts = stack(lines_of(order), coupons, case.now, order.currency, p.rules)
     inputs.update(facts)
-    params = {"order_id": order.id, "coupons": ", ".join(a["coupon_id"] for a in facts["applied"]),
-              "left_out": ", ".join(f"{cid} ({why})" for cid, why in result.rejected.items()),
-              "final_price": facts["final_price"], "subtotal": facts["subtotal"],
-              "variant": "all" if not result.rejected else "some" if result.applied else "none"}
-    actions = [Action("explain_coupon_stack", result.discount_cents, order.currency, params)]
+    actions = [explain_stack(result, facts, order.currency, order.id)]
     if order.status == "pending_payment" and result.applied:
-        actions.append(Action("apply_coupons", result.discount_cents, order.currency,
-                              {"order_id": order.id, "coupon_ids": [a.coupon_id for a in result.applied],
-                               "final_price": facts["final_price"]}))
+        actions.append(apply_stack(result, facts, order.currency, order.id))
     return Decision(rule.id, inputs, actions)
 
 
 def cart_stacking(rule: Rule, lines: list[CartLine], coupons: list[Coupon], now, currency: str) -> Decision:
     """The same rule on a cart before checkout: the best legal set of `coupons` and the price to pay."""
     p: CouponStackingParams = rule.params
-    result = best_stack(lines, coupons, now, currency=currency, rules=p.rules)
-    inputs: dict[str, Any] = {"coupons": [c.id for c in coupons], "issuer_order": list(p.rules.issuer_order),
-                              **stack_facts(result, currency)}
-    return Decision(f"{rule.id}.cart", inputs, [Action("apply_coupons", result.discount_cents, currency, {
-        "coupon_ids": [a.coupon_id for a in result.applied], "final_price": inputs["final_price"]})])
+    result, facts = stack(lines, coupons, now, currency, p.rules)
+    inputs: dict[str, Any] = {"coupons": [c.id for c in coupons], "issuer_order": list(p.rules.issuer_order), **facts}
+    return Decision(f"{rule.id}.cart", inputs, [apply_stack(result, facts, currency)])
 
 
-__all__ = ["CouponStackingParams", "cart_stacking", "coupon_stacking", "lines_of", "parse_coupon_stacking",
-           "stack_facts"]
+__all__ = ["CouponStackingParams", "apply_stack", "candidates", "cart_stacking", "coupon_stacking", "explain_stack",
+           "lines_of", "parse_coupon_stacking", "stack"]

@@ -87,3 +87,12 @@ def test_an_expired_coupon_is_left_out_with_its_reason(engine):
     decision = engine.decide(Case("coupon_question", unpaid(), None, (), NOW, coupons=(SHOP20, old)))
     assert decision.inputs["rejected"] == {"OLD5": "expired"}
     assert ReplyWriter().render(decision, "en", "friendly").count("OLD5 (expired)") == 1
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_coupon_sentence_of_an_unpaid_order_is_filled(engine, language, caplog):
+    decision = engine.decide(Case("coupon_question", unpaid(), None, (), NOW, coupons=(SHOP20, PLAT30)))
+    assert [a.type for a in decision.actions] == ["explain_coupon_stack", "apply_coupons"]
+    reply = ReplyWriter().render(decision, language, "friendly")
+    assert "cannot be filled" not in caplog.text
+    assert reply.count("SHOP20, PLAT30") == 2  # what stacks, and what was applied
