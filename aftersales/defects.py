@@ -13,9 +13,9 @@ from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.policy_config import ConfigReader
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "configs" / "defects.yaml"
-# A photo in thirds: where the defect's centre lies, for the reply ("on the upper left").
-_ROWS = (("upper", "上"), ("middle", "中"), ("lower", "下"))
-_COLUMNS = (("left", "左"), ("centre", "中"), ("right", "右"))
+# A photo in thirds: where the defect's centre lies ("upper left").
+_ROWS = ("upper", "middle", "lower")
+_COLUMNS = ("left", "centre", "right")
 
 Box = tuple[float, float, float, float]
 
@@ -131,24 +131,9 @@ class DefectIssue:
 def location(box: Box, width: int, height: int) -> str:
     """The photo third the box's centre falls in, as "row column" ("upper left", "middle centre")."""
     cx, cy = (box[0] + box[2]) / 2 / max(width, 1), (box[1] + box[3]) / 2 / max(height, 1)
-    row = _ROWS[min(int(cy * 3), 2)][0]
-    column = _COLUMNS[min(int(cx * 3), 2)][0]
+    row = _ROWS[min(int(cy * 3), 2)]
+    column = _COLUMNS[min(int(cx * 3), 2)]
     return f"{row} {column}"
-
-
-def location_zh(where: str) -> str:
-    """ "upper left" → "左上方", "middle centre" → "中间"."""
-    row, _, column = where.partition(" ")
-    rows, columns = dict(_ROWS), dict(_COLUMNS)
-    if row not in rows or column not in columns:
-        raise InvalidInput(f"unknown location {where!r}")
-    if row == "middle" and column == "centre":
-        return "中间"
-    if row == "middle":
-        return f"{columns[column]}侧"
-    if column == "centre":
-        return f"{rows[row]}方"
-    return f"{columns[column]}{rows[row]}方"
 
 
 @dataclass(frozen=True)
@@ -201,5 +186,4 @@ def _level(value: float, moderate: float, severe: float) -> int:
     return 2 if value >= severe else 1 if value >= moderate else 0
 
 
-__all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "location",
-           "location_zh"]
+__all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "location"]

@@ -32,7 +32,6 @@ WEAK_CONFIDENCE = 0.5
 DEFAULT_LANGUAGE = "zh"
 
 
-
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
