@@ -38,6 +38,10 @@ class LabelInfo:
     group: str
     base: str
 
+    @property
+    def names(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
 
 @dataclass(frozen=True)
 class DefectTaxonomy:
@@ -122,9 +126,8 @@ class DefectIssue:
                                "severity": self.severity, "area": round(self.area, 4), "location": self.location,
                                "box": [round(v, 1) for v in self.box]}
         if taxonomy is not None:
-            info = taxonomy.labels[self.label]
-            out["name"] = {"zh": info.zh, "en": info.en}
-            out["group"] = info.group
+            out["name"] = taxonomy.labels[self.label].names
+            out["group"] = taxonomy.labels[self.label].group
         return out
 
 
@@ -182,8 +185,20 @@ def assess(photos: Iterable[PhotoDetections], taxonomy: DefectTaxonomy, *, min_c
     return issues
 
 
+def describe(photo: PhotoDetections, taxonomy: DefectTaxonomy) -> dict[str, Any]:
+    """What `/v1/defects` answers for one photo: its size, every box with its display names and where it is, and the
+    after-sales issues (one per taxonomy label) the policy reads."""
+    labels = taxonomy.labels
+    defects = [{"label": label, "name": labels[label].names if label in labels else None,
+                "confidence": round(confidence, 4), "box": [round(v, 1) for v in box],
+                "location": location(box, photo.width, photo.height)} for label, confidence, box in photo.detections]
+    return {"width": photo.width, "height": photo.height, "defects": defects,
+            "issues": [issue.to_dict(taxonomy) for issue in assess([photo], taxonomy)]}
+
+
 def _level(value: float, moderate: float, severe: float) -> int:
     return 2 if value >= severe else 1 if value >= moderate else 0
 
 
-__all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "location"]
+__all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "describe",
+           "location"]

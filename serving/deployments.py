@@ -120,19 +120,13 @@ class DefectDetector(_Ready):
 
     async def detect(self, image: bytes) -> dict:
         """{width, height, defects: boxes with display names and location, issues: one per label with severity}."""
-        from aftersales.defects import PhotoDetections, assess, location
+        from aftersales.defects import PhotoDetections, describe
         from models.media import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
         found = await self._detect_batch(picture)
         width, height = picture.size
-        names = self.taxonomy.labels
-        defects = [{"label": d.label, "name": {"zh": names[d.label].zh, "en": names[d.label].en} if d.label in names
-                    else None, "confidence": round(d.confidence, 4), "box": [round(v, 1) for v in d.box],
-                    "location": location(d.box, width, height)} for d in found]
-        photo = PhotoDetections(width, height, [(d.label, d.confidence, d.box) for d in found])
-        issues = [issue.to_dict(self.taxonomy) for issue in assess([photo], self.taxonomy)]
-        return {"width": width, "height": height, "defects": defects, "issues": issues}
+        return describe(PhotoDetections(width, height, [(d.label, d.confidence, d.box) for d in found]), self.taxonomy)
 
     @serve.batch
     async def _detect_batch(self, pictures: list) -> list:
@@ -272,12 +266,12 @@ class Dialogue(_Ready):
         from aftersales.defects import DefectTaxonomy
         from aftersales.dialogue import DialogueService
         from aftersales.erp import HttpErpAdapter
-        from serving.config import erp_config
         from aftersales.policy import PolicyEngine
         from aftersales.replies import ReplyWriter
         from aftersales.seed import seed_demo
         from aftersales.store import Store
         from aftersales.understanding import KeywordUnderstanding
+        from serving.config import erp_config
 
         store = Store(settings.store_url)
         if settings.seed_demo:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from aftersales.decisions import DEFECT_TAXONOMY
-from aftersales.defects import DEFAULT_TAXONOMY, DefectTaxonomy, PhotoDetections, assess, location
+from aftersales.defects import DEFAULT_TAXONOMY, DefectTaxonomy, PhotoDetections, assess, describe, location
 from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.money import percent_of
 
@@ -101,3 +101,12 @@ def test_location_in_thirds(box, where):
     (19999, 20, 4000), (32900, 20, 6580), (1, 50, 1), (3, 50, 2), (999, 33.3, 333), (10000, 12.5, 1250)])
 def test_percent_of_rounds_half_up_to_the_cent(cents, percent, expected):
     assert percent_of(cents, percent) == expected
+
+
+def test_describe_gives_every_box_its_names_and_place_and_the_issues(taxonomy):
+    photo = PhotoDetections(300, 300, [("snag", 0.9, (0.0, 0.0, 30.0, 30.0)), ("dog", 0.8, (200.0, 200.0, 290.0, 290.0))])
+    out = describe(photo, taxonomy)
+    assert (out["width"], out["height"]) == (300, 300)
+    assert [(d["label"], d["name"], d["location"]) for d in out["defects"]] == [
+        ("snag", {"zh": "勾丝", "en": "snag"}, "upper left"), ("dog", None, "lower right")]
+    assert [i["label"] for i in out["issues"]] == ["snag"] and out["issues"][0]["name"]["zh"] == "勾丝"
