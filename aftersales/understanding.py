@@ -158,14 +158,15 @@ class KeywordUnderstanding:
         text = unicodedata.normalize("NFKC", text)
         language = normalize_language(language_hint) or detect_language(text, self.lexicon.latin_words)
         defect_hits = self.lexicon.defects.find(text)
-        intent, confidence = self._intent(text, len(defect_hits))
+        intent_hits = self.lexicon.intents.find(text)
+        intent, confidence = self._intent(intent_hits, len(defect_hits))
         emotion, score = self._emotion(text)
-        others = [label for label in dict.fromkeys(self.lexicon.intents.find(text)) if label != intent]
+        others = [label for label in dict.fromkeys(intent_hits) if label != intent]
         return Understood(language, intent, confidence, emotion, score, self._slots(text),
                           list(dict.fromkeys(defect_hits)), others)
 
-    def _intent(self, text: str, defect_hits: int) -> tuple[str, float]:
-        hits = Counter(self.lexicon.intents.find(text))
+    def _intent(self, intent_hits: list[str], defect_hits: int) -> tuple[str, float]:
+        hits = Counter(intent_hits)
         if defect_hits:
             # Naming a defect is a complaint about it, whatever else the message asks for.
             hits["defect_complaint"] += defect_hits
