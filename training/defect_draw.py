@@ -25,13 +25,16 @@ if TYPE_CHECKING:
 # The drawers and shapes live in defect_draw_*; they stay importable from here, where callers always found them.
 __all__ = ["BROKEN", "CRACK", "DENT", "DRAWERS", "DefectContext", "OPENING", "PILLING", "Patch", "SCRATCH",
            "SEAM_STITCH", "SKIN", "SNAG", "SNAG_THREAD", "STAIN", "STAIN_DROPS", "TEAR", "VISIBLE_ALPHA",
-           "VISIBLE_RGB", "blob", "draw_broken", "draw_crack", "draw_defect", "draw_dent", "draw_distractors",
+           "SALIENT_SHARE", "VISIBLE_RGB", "blob", "draw_broken", "draw_crack", "draw_defect", "draw_dent", "draw_distractors",
            "draw_hole", "draw_open_seam", "draw_pilling", "draw_scratch", "draw_seam", "draw_snag", "draw_stain",
            "draw_tear", "fill", "jagged", "stroke"]
 
 # Thresholds that define "changed": below them a change is not visible in a photo.
 VISIBLE_RGB = 0.045
 VISIBLE_ALPHA = 0.3
+# The box is drawn around what stands out, as an annotator would: pixels changed by at least this share of the
+# defect's strongest change (98th percentile). Below it lie faint ripples and soft fringes nobody would box.
+SALIENT_SHARE = 0.3
 
 DRAWERS: dict[str, Callable[[Patch, DefectContext, np.random.Generator], None]] = {
     "snag": draw_snag, "hole": draw_hole, "stain": draw_stain, "tear": draw_tear, "open_seam": draw_open_seam,
@@ -49,8 +52,18 @@ def _visible(before: Patch, after: Patch, mask: np.ndarray) -> bool:
     return float(np.percentile(np.abs(after.rgb - before.rgb).max(2)[mask], 90)) > 0.14
 
 
+def _salient(change: np.ndarray, changed: np.ndarray, opened: np.ndarray) -> np.ndarray:
+    """The part of `changed` that stands out: strong colour change, or where the cover itself opened."""
+    if not changed.any():
+        return changed
+    level = max(VISIBLE_RGB, SALIENT_SHARE * float(np.percentile(change[changed], 98)))
+    core = ((change > level) & changed) | opened
+    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0
+    return core & changed
+
+
 def draw_defect(name: str, patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> tuple[Patch, np.ndarray]:
-    """Draw defect `name` into a copy of `patch`; return it and the boolean mask of the pixels visibly changed.
+    """Draw defect `name` into a copy of `patch`; return it and the boolean mask of the pixels that visibly stand out.
 
     A defect too faint to see (on a surface of nearly its colour) is redrawn, same shape, with more contrast."""
     if name not in DRAWERS:
@@ -60,11 +73,12 @@ def draw_defect(name: str, patch: Patch, ctx: DefectContext, rng: np.random.Gene
         out = patch.copy()
         DRAWERS[name](out, replace(ctx, strength=ctx.strength * 1.7 ** attempt), np.random.default_rng(seed))
         np.clip(out.rgb, 0, 1, out=out.rgb)
-        changed_rgb = (np.abs(out.rgb - patch.rgb).max(2) > VISIBLE_RGB) & (patch.alpha > 0.5)
-        mask = changed_rgb | (np.abs(out.alpha - patch.alpha) > VISIBLE_ALPHA)
+        change = np.abs(out.rgb - patch.rgb).max(2)
+        opened = np.abs(out.alpha - patch.alpha) > VISIBLE_ALPHA
+        mask = ((change > VISIBLE_RGB) & (patch.alpha > 0.5)) | opened
         if _visible(patch, out, mask):
             break
-    return out, mask
+    return out, _salient(change, mask, opened)
 
 
 def draw_distractors(plan: ScenePlan, material: Material, alpha: np.ndarray, rng: np.random.Generator,

@@ -130,7 +130,7 @@ def draw_snag(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
     if form == "pulled_tail":
         tail = jagged(paths[0][-1], angle + rng.uniform(-1.2, 1.2), rng.uniform(0.2, 0.45) * length, rng, 2.5, 0.4)
         paths.append(tail)
-    thickness = 2 if length > 30 else 1
+    thickness = 1 + (length > 24) + (length > 80)  # a loop of yarn, still a line at the model's input size
     shadow = stroke((h, w), [p - np.array(ctx.light) * (1.5 + thickness) for p in paths], thickness + 1)
     patch.rgb *= (1 - 0.55 * cv2.GaussianBlur(shadow, (5, 5), 1.2))[..., None]
     loop = stroke((h, w), paths, thickness)
@@ -326,9 +326,12 @@ def draw_pilling(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> 
     colours = {"lighter": np.clip(base * 1.3 + 0.08, 0, 1), "same": np.clip(base * 1.05, 0, 1),
                "darker": base * 0.55, "mixed": np.clip(1.0 - base * 0.7, 0, 1)}
     colour = colours[mode]
-    if abs(float(colour.mean() - base.mean())) < 0.12 * ctx.strength:  # fibre balls catch light or shade
-        colour = np.clip(base + np.sign(0.5 - base.mean()) * 0.2 * ctx.strength, 0, 1)
-    radius = rng.uniform(1.6, 3.0) * max(1.0, ctx.size / 110)
+    # fibre balls stand up from the cloth and catch light or shade: never the cloth's own colour, even on a
+    # pattern whose light and dark threads average to it
+    contrast = 0.25 * max(1.0, ctx.strength) + min(0.2, float(patch.rgb.mean(2).std()))
+    if abs(float(colour.mean() - base.mean())) < contrast:
+        colour = np.clip(base + np.sign(0.5 - base.mean()) * contrast, 0, 1)
+    radius = rng.uniform(2.4, 4.0) * max(1.0, ctx.size / 110)
     balls = np.zeros((h, w), np.uint8)
     shadows = np.zeros((h, w), np.uint8)
     highlights = np.zeros((h, w), np.uint8)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.defect_data import RECIPE_VERSIONS, DataOptions, main, write_dataset
+from training.defect_data import GENERATOR_VERSION, DataOptions, main, write_dataset
 from training.defect_scene import SceneOptions, plan_scene, render_scene
 from training.materials import (
     FAMILIES, PROFILES, REGISTRY, SplitChoice, SplitRange, check_profile, reserved_axes, shared_axes, split_pools,
@@ -103,12 +103,12 @@ def test_cli_rejects_an_unknown_profile_and_records_the_chosen_one(tmp_path, cap
     assert main(["--out", str(tmp_path), "--train", "1", "--val", "0", "--test", "1", "--size", "96",
                  "--workers", "1", "--split", "strict"]) == 0
     recipe = json.loads((tmp_path / "recipe.json").read_text())
-    assert recipe["split"]["profile"] == "strict" and recipe["version"] == RECIPE_VERSIONS["strict"] == 1
+    assert recipe["split"]["profile"] == "strict" and recipe["version"] == GENERATOR_VERSION
 
 
 def test_the_recipe_records_the_profile_its_version_and_the_reserved_axes(generated):
     profile, _, recipe, _ = generated
-    assert recipe["version"] == RECIPE_VERSIONS[profile] == {"strict": 1, "textures": 2}[profile]
+    assert recipe["version"] == GENERATOR_VERSION
     assert recipe["split"] == {"profile": profile, "reserved_for_test": reserved_axes(profile),
                                "shared": shared_axes(profile)}
     assert set(recipe["split"]["shared"]) == (FORM_AXES if profile == "textures" else set())
