@@ -29,8 +29,11 @@ logger = logging.getLogger("kefu.training")
 SHIPPED = ROOT / "models" / "weights" / "kefu-defects.pt"
 CARD = ROOT / "models" / "weights" / "kefu-defects.md"
 RUNS = ROOT / "var" / "defects" / "runs"
-# The detector's own confidence threshold in serving (DetectorConfig.conf); "no defect" is judged at it.
+# The detector's confidence threshold in serving (DetectorConfig.conf) unless `ship` picks another on val: the lowest
+# of CONF_GRID at which at least CLEAN_TARGET of the clean val photos get no report.
 SERVING_CONF = 0.25
+CONF_GRID = tuple(round(0.25 + 0.05 * k, 2) for k in range(12))  # 0.25 … 0.8
+CLEAN_TARGET = 0.95
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Evaluation:
         per_class_map50: Split → class id → AP50 (classes absent from a split are left out).
         clean_images: Split → number of images without any labelled defect.
         clean_no_defect: Split → share of those on which the model reports nothing at `conf`.
+        clean_scores: Split → per clean image, the highest confidence of anything the model reports there (0: none).
         conf: The confidence threshold "no defect" was judged at.
         imgsz: Evaluation size.
     """
@@ -87,8 +91,27 @@ class Evaluation:
     per_class_map50: dict[str, dict[str, float]] = field(default_factory=dict)
     clean_images: dict[str, int] = field(default_factory=dict)
     clean_no_defect: dict[str, float] = field(default_factory=dict)
+    clean_scores: dict[str, list[float]] = field(default_factory=dict)
     conf: float = SERVING_CONF
     imgsz: int = 320
+
+    def judge_clean_at(self, conf: float) -> None:
+        """Judge "no defect" on every split's clean images at threshold `conf`."""
+        self.conf = conf
+        self.clean_no_defect = {split: silent_share(scores, conf) for split, scores in self.clean_scores.items()}
+
+
+def silent_share(scores: list[float], conf: float) -> float:
+    """Share of clean images with nothing reported at `conf`, given each one's highest reported confidence."""
+    return round(sum(1 for s in scores if s < conf) / len(scores), 4) if scores else float("nan")
+
+
+def choose_conf(clean_scores: list[float], grid: tuple[float, ...] = CONF_GRID, target: float = CLEAN_TARGET) -> float:
+    """The lowest threshold of `grid` at which at least `target` of the clean images get no report (else the top)."""
+    for conf in sorted(grid):
+        if silent_share(clean_scores, conf) >= target:
+            return conf
+    return max(grid)
 
 
 def _offline() -> None:
@@ -205,15 +228,16 @@ def evaluate(weights: Path, data: Path, *, imgsz: int = 320, conf: float = SERVI
         result.per_class_map50[split] = {
             names[int(c)]: round(float(ap), 4) for c, ap in zip(metrics.box.ap_class_index, metrics.box.ap50)}
         clean = _clean_images(root / spec[split])
-        silent = 0
+        scores = []
         for start in range(0, len(clean), 16):
-            found = model.predict([str(p) for p in clean[start:start + 16]], imgsz=imgsz, conf=conf, verbose=False,
-                                  device="cpu" if dev == "cpu" else 0)
-            silent += sum(1 for r in found if r.boxes is None or len(r.boxes) == 0)
+            found = model.predict([str(p) for p in clean[start:start + 16]], imgsz=imgsz, conf=min(CONF_GRID + (conf,)),
+                                  verbose=False, device="cpu" if dev == "cpu" else 0)
+            scores += [float(r.boxes.conf.max()) if r.boxes is not None and len(r.boxes) else 0.0 for r in found]
         result.clean_images[split] = len(clean)
-        result.clean_no_defect[split] = round(silent / len(clean), 4) if clean else float("nan")
-        logger.info("%s: mAP50 %.3f, mAP50-95 %.3f, clean images without a report %d/%d", split,
-                    result.map50[split], result.map50_95[split], silent, len(clean))
+        result.clean_scores[split] = [round(s, 4) for s in scores]
+        logger.info("%s: mAP50 %.3f, mAP50-95 %.3f, clean images without a report at %.2f: %.3f of %d", split,
+                    result.map50[split], result.map50_95[split], conf, silent_share(scores, conf), len(clean))
+    result.judge_clean_at(conf)
     return result
 
 
@@ -229,7 +253,9 @@ def _clean_images(images: Path) -> list[Path]:
 
 
 def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, card: Path = CARD) -> Evaluation:
-    """Strip the checkpoint (half precision, no optimiser), copy it into models/weights/ and write its model card."""
+    """Strip the checkpoint (half precision, no optimiser), copy it into models/weights/ and write its model card.
+
+    The card's `conf` is the serving threshold, chosen on val (`choose_conf`); the serve configs set the same."""
     _offline()
     import torch
     from ultralytics.utils.torch_utils import strip_optimizer
@@ -243,13 +269,16 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     if size_mb > 25:
         raise SystemExit(f"{out} is {size_mb:.1f} MB; the repository ships at most 25 MB")
     evaluation = evaluate(out, data, imgsz=imgsz)
+    if "val" in evaluation.clean_scores:
+        evaluation.judge_clean_at(choose_conf(evaluation.clean_scores["val"]))  # chosen on val, reported on test too
     run = Path(weights).parents[1]
     recipe = _read_json(Path(data).parent / "recipe.json")
     trained = run_record(run)
     digest = sha256_file(out)
     card.write_text(_card(out, digest, evaluation, recipe, trained, size_mb), encoding="utf-8")
     (card.with_suffix(".json")).write_text(json.dumps(
-        {"weights": out.name, "sha256": digest, "evaluation": asdict(evaluation), "training": trained,
+        {"weights": out.name, "sha256": digest, "conf": evaluation.conf,
+         "evaluation": {k: v for k, v in asdict(evaluation).items() if k != "clean_scores"}, "training": trained,
          "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
     logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, digest[:12], card)
     return evaluation
@@ -296,7 +325,10 @@ YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class
 
 ## Evaluation (at {ev.imgsz} px)
 
-| split | mAP50 | mAP50-95 | clean images with no report (conf ≥ {ev.conf}) |
+Serving threshold `conf` {ev.conf}: the lowest at which at least {CLEAN_TARGET:.0%} of the clean val photos get
+no report. The serve configs set the same value.
+
+| split | mAP50 | mAP50-95 | clean images with no report at conf {ev.conf} |
 |---|---|---|---|
 """ + "\n".join(
         f"| {split} | {_fmt(ev.map50.get(split))} | {_fmt(ev.map50_95.get(split))} | "

@@ -9,7 +9,7 @@ import pytest
 
 from aftersales.decisions import DEFECT_TAXONOMY
 from training.defect_data import DataOptions, write_dataset
-from training.detector import TrainOptions, evaluate, main, resume, run_record, ship, train
+from training.detector import CONF_GRID, TrainOptions, evaluate, main, resume, run_record, ship, train
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,7 @@ def test_ship_strips_the_checkpoint_and_writes_the_card(tmp_path, trained, data)
     assert "AGPL-3.0" in text and all(f"`{label}`" in text for label in DEFECT_TAXONOMY)
     facts = json.loads(card.with_suffix(".json").read_text(encoding="utf-8"))
     assert facts["training"]["epochs_done"] == 2 and len(facts["sha256"]) == 64
+    assert facts["conf"] in CONF_GRID and f"conf {facts['conf']}" in text  # the serving threshold, chosen on val
 
 
 def test_a_finished_run_cannot_be_resumed_and_a_missing_one_is_refused(trained, tmp_path):
