@@ -23,7 +23,7 @@ from models.detector_onnx import (
     unletterbox,
 )
 from models.errors import ModelError, WeightsNotFound
-from models.types import Detection
+from tests.detections import iou, unmatched
 from tests.tiny.vision import TINY_YOLO_LABELS
 
 USER_MODELS_DIR = os.environ.get("KEFU_MODELS_DIR")
@@ -34,32 +34,6 @@ SHAPES = [(200, 120), (90, 160), (20, 20), (1000, 30), (30, 700), (64, 64)]
 def noise(width: int, height: int, seed: int) -> Image.Image:
     pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
     return Image.fromarray(pixels)
-
-
-def iou(a: tuple, b: tuple) -> float:
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - width * height
-    return width * height / union if union > 0 else 1.0
-
-
-def unmatched(first: list[Detection], second: list[Detection], min_iou: float, max_dconf: float) -> int:
-    """Detections of either list with no partner of the same label, IoU >= min_iou and |Δconf| <= max_dconf."""
-    left = list(second)
-    missing = 0
-    for detection in first:
-        partners = [
-            other
-            for other in left
-            if other.label == detection.label
-            and iou(detection.box, other.box) >= min_iou
-            and abs(other.confidence - detection.confidence) <= max_dconf
-        ]
-        if not partners:
-            missing += 1
-            continue
-        left.remove(max(partners, key=lambda other: iou(detection.box, other.box)))
-    return missing + len(left)
 
 
 @pytest.fixture(scope="module", autouse=True)
