@@ -241,6 +241,19 @@ def evaluate(weights: Path, data: Path, *, imgsz: int = 320, conf: float = SERVI
     return result
 
 
+def evaluate_for_serving(weights: Path, data: Path, *, imgsz: int = 320) -> Evaluation:
+    """`evaluate`, with "no defect" judged at the serving threshold chosen on the clean val photos (`choose_conf`)."""
+    evaluation = evaluate(weights, data, imgsz=imgsz)
+    if evaluation.clean_scores.get("val"):
+        evaluation.judge_clean_at(choose_conf(evaluation.clean_scores["val"]))  # chosen on val, reported on test too
+    return evaluation
+
+
+def card_facts(card: Path = CARD) -> dict:
+    """The shipped model card's facts (models/weights/kefu-defects.json): sha256, conf, evaluation, training."""
+    return _read_json(card.with_suffix(".json"))
+
+
 def _clean_images(images: Path) -> list[Path]:
     """Images of a split whose label file is empty (no defect)."""
     labels = Path(str(images).replace(f"{os.sep}images", f"{os.sep}labels", 1))
@@ -268,9 +281,7 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     size_mb = out.stat().st_size / 1e6
     if size_mb > 25:
         raise SystemExit(f"{out} is {size_mb:.1f} MB; the repository ships at most 25 MB")
-    evaluation = evaluate(out, data, imgsz=imgsz)
-    if "val" in evaluation.clean_scores:
-        evaluation.judge_clean_at(choose_conf(evaluation.clean_scores["val"]))  # chosen on val, reported on test too
+    evaluation = evaluate_for_serving(out, data, imgsz=imgsz)
     run = Path(weights).parents[1]
     recipe = _read_json(Path(data).parent / "recipe.json")
     trained = run_record(run)

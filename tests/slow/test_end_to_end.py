@@ -8,6 +8,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from aftersales.decisions import DEFECT_TAXONOMY
 from tests.conftest import DEMO_CATALOG
 from tests.media import espeak_wav, jpeg_bytes
 from tests.serving.conftest import dev_args, free_port, start_kefu, stop_kefu
@@ -74,3 +75,44 @@ def test_real_transcription_route(real_app):
     assert r.status_code == 200, r.text
     assert r.json()["language"] == "en"
     assert "order" in r.json()["text"].lower()
+
+
+def fabric_defect_photos(count: int) -> list[tuple[bytes, str]]:
+    """Rendered photos of one fabric defect each, in looks the detector was never trained on: (JPEG, label)."""
+    from aftersales.defects import DefectTaxonomy
+    from training.defect_data import image_entropy
+    from training.defect_scene import SceneOptions, plan_scene, render_scene
+
+    fabric = {label for label, info in DefectTaxonomy.load().labels.items() if info.group == "fabric"}
+    photos, index = [], 0
+    while len(photos) < count:
+        plan = plan_scene(image_entropy(4242, "test", index), "test", SceneOptions(clean_share=0.0, max_defects=1),
+                          "textures")
+        index += 1
+        if plan.defects and plan.defects[0].name in fabric:
+            scene = render_scene(plan)
+            if scene.boxes:
+                photos.append((jpeg_bytes(Image.fromarray(scene.image), quality=85), scene.boxes[0].name))
+    return photos
+
+
+def test_the_shipped_detector_names_defects_on_both_routes(real_app):
+    named_alone = named_in_turn = 0
+    with httpx.Client(base_url=real_app, timeout=120) as client:
+        for k, (photo, label) in enumerate(fabric_defect_photos(6)):
+            r = client.post("/v1/defects", files={"image": ("p.jpg", photo, "image/jpeg")})
+            assert r.status_code == 200, r.text
+            alone = r.json()
+            assert all(d["label"] in DEFECT_TAXONOMY and d["name"]["zh"] for d in alone["defects"])
+            named_alone += label in {d["label"] for d in alone["defects"]}
+            r = client.post(f"/v1/conversations/e2e-photo-{k}/messages",
+                            data={"customer_id": "C1003", "channel": "app", "text": "The sweater came like this."},
+                            files=[("image", ("p.jpg", photo, "image/jpeg"))])
+            assert r.status_code == 200, r.text
+            turn = r.json()
+            assert {d["label"] for d in turn["detections"]} == {d["label"] for d in alone["defects"]}
+            if label in {d["label"] for d in turn["detections"]}:
+                named_in_turn += 1
+                assert turn["decision"]["rule"].startswith("defect"), turn["decision"]
+                assert any(d["label"] == label for d in turn["defects"])
+    assert named_alone >= 4 and named_in_turn >= 4, (named_alone, named_in_turn)

@@ -62,7 +62,7 @@ def test_defects_on_unseen_looks_are_found_and_named(detectors):
     found = 0
     for (image, boxes), detections in zip(photos, detectors["onnx"].detect([p for p, _ in photos])):
         truth = boxes[0]
-        found += any(d.label == truth.label and iou(d.box, (truth.x1, truth.y1, truth.x2, truth.y2)) >= 0.5
+        found += any(d.label == truth.name and iou(d.box, (truth.x1, truth.y1, truth.x2, truth.y2)) >= 0.5
                      for d in detections)
     # the card's test-split mAP50 is ≥ 0.6; a single-defect photo is found and named at least half the time
     assert found >= 15, f"{found}/30"
