@@ -1,4 +1,5 @@
-"""The real vision weights: EfficientNet-Lite0 features must be ImageNet features, YOLOv8s-fall must detect."""
+"""The real vision weights: EfficientNet-Lite0 features must be ImageNet features, YOLOv8s-fall (the starting
+checkpoint of kefu-defects) must detect."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def test_real_yolo_detects_people(prepared):
     from models.detector import DetectorConfig, YoloDefectDetector
     from models.types import Detection
 
-    detector = YoloDefectDetector(DetectorConfig(device="cpu"))
+    detector = YoloDefectDetector(DetectorConfig(model="yolov8s-fall", imgsz=640, conf=0.25, device="cpu"))
     assert len(detector.labels) == 2
     pictures = [photo("astronaut"), photo("coffee")]
     results = detector.detect(pictures)
