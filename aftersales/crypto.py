@@ -46,15 +46,11 @@ def new_key() -> str:
 
 
 def _decode_key(key_id: str, text: str) -> bytes:
-    if not _KEY_ID.match(key_id):
-        raise KeyConfigError(f"key id {key_id!r} must be 1-32 letters, digits, '.', '_' or '-'")
+    """The raw bytes of a base64 key (its id and length are checked by KeyRing)."""
     try:
-        raw = base64.b64decode(text, validate=True)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise KeyConfigError(f"key {key_id!r} is not base64") from None
-    if len(raw) != 32:
-        raise KeyConfigError(f"key {key_id!r} is {len(raw)} bytes; AES-256 needs 32 (python -m aftersales.crypto new-key)")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -76,8 +72,11 @@ class KeyRing:
         if self.active not in self.keys:
             raise KeyConfigError(f"the active key {self.active!r} is not among the keys {sorted(self.keys)}")
         for key_id, raw in self.keys.items():
-            if not _KEY_ID.match(key_id) or len(raw) != 32:
-                raise KeyConfigError(f"key {key_id!r}: ids are 1-32 letters, digits, '.', '_' or '-'; keys are 32 bytes")
+            if not _KEY_ID.match(key_id):
+                raise KeyConfigError(f"key id {key_id!r} must be 1-32 letters, digits, '.', '_' or '-'")
+            if len(raw) != 32:
+                raise KeyConfigError(f"key {key_id!r} is {len(raw)} bytes; AES-256 needs 32 "
+                                     "(python -m aftersales.crypto new-key)")
             self._ciphers[key_id] = AESGCM(bytes(raw))
 
     @classmethod
