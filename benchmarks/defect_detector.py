@@ -17,7 +17,6 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +48,7 @@ def accuracy(weights: Path, data: Path) -> dict:
     card = card_facts()
     if card.get("sha256") == sha256_file(weights) and card.get("evaluation"):
         return {**card["evaluation"], "source": "models/weights/kefu-defects.json (same sha256)"}
-    evaluation = evaluate_for_serving(weights, data, imgsz=320)
-    return {k: v for k, v in asdict(evaluation).items() if k != "clean_scores"}
+    return evaluate_for_serving(weights, data, imgsz=320).summary()
 
 
 def latency(weights: Path, images: list, sizes: tuple[int, ...], batches: tuple[int, ...], repeats: int,

