@@ -59,3 +59,16 @@ def mp4_from_image(path: Path, seconds: float = 2.0, fps: int = 10, zoom: float 
         for packet in stream.encode(None):
             container.mux(packet)
     return buf.getvalue()
+
+
+def unseen_defect_plans(seed: int, clean: bool = False):
+    """Endless plans of 480-px photos in the looks only the test split uses (reserved materials, palettes, light and
+    ranges), at most one defect each (none when `clean`); render one with training.defect_scene.render_scene."""
+    from training.defect_data import image_entropy
+    from training.defect_scene import SceneOptions, plan_scene
+
+    options = SceneOptions(size=480, clean_share=1.0 if clean else 0.0, max_defects=1)
+    index = 0
+    while True:
+        yield plan_scene(image_entropy(seed, "test", index), "test", options, "textures")
+        index += 1

@@ -10,7 +10,7 @@ from PIL import Image
 
 from aftersales.decisions import DEFECT_TAXONOMY
 from tests.conftest import DEMO_CATALOG
-from tests.media import espeak_wav, jpeg_bytes
+from tests.media import espeak_wav, jpeg_bytes, unseen_defect_plans
 from tests.serving.conftest import dev_args, free_port, start_kefu, stop_kefu
 
 pytestmark = [pytest.mark.slow, pytest.mark.serving]
@@ -80,15 +80,13 @@ def test_real_transcription_route(real_app):
 def fabric_defect_photos(count: int) -> list[tuple[bytes, str]]:
     """Rendered photos of one fabric defect each, in looks the detector was never trained on: (JPEG, label)."""
     from aftersales.defects import DefectTaxonomy
-    from training.defect_data import image_entropy
-    from training.defect_scene import SceneOptions, plan_scene, render_scene
+    from training.defect_scene import render_scene
 
     fabric = {label for label, info in DefectTaxonomy.load().labels.items() if info.group == "fabric"}
-    photos, index = [], 0
-    while len(photos) < count:
-        plan = plan_scene(image_entropy(4242, "test", index), "test", SceneOptions(clean_share=0.0, max_defects=1),
-                          "textures")
-        index += 1
+    photos = []
+    for plan in unseen_defect_plans(4242):
+        if len(photos) == count:
+            break
         if plan.defects and plan.defects[0].name in fabric:
             scene = render_scene(plan)
             if scene.boxes:

@@ -27,6 +27,7 @@ def test_the_registry_pins_the_shipped_weights(card):
     assert spec.sha256["kefu-defects.pt"] == card["sha256"]
     shipped = registry.SHIPPED_WEIGHTS / "kefu-defects.pt"
     assert registry.sha256_file(shipped) == card["sha256"] and shipped.stat().st_size <= 25_000_000
+    assert "AGPL" in spec.licence
 
 
 def test_the_code_default_is_the_shipped_detector_at_its_threshold(card):
