@@ -20,22 +20,26 @@ from aftersales.money import Money, format_money
 logger = logging.getLogger("kefu.aftersales")
 
 DEFAULT_TEMPLATES = Path(__file__).with_name("replies.yaml")
-TONES = ("soothing", "friendly")
+TONES = ("soothing", "friendly", "urgent")
 FALLBACK_LANGUAGE = "en"
-_SECTIONS = ("joiner", "openings", "closings", "handoff", "unknown_action", "actions", "countries")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
+_SECTIONS = ("joiner", "date", "months", "openings", "closings", "handoff", "urgency", "unknown_action", "actions",
+             "countries")
+_URGENCY = ("stock", "ship_by")
 
 
-def tone_for(emotion: str) -> str:
-    """Apologise first to upset customers; be light otherwise."""
-    return "soothing" if emotion in ("angry", "anxious") else "friendly"
+def tone_for(emotion: str, promotion: bool = False) -> str:
+    """Apologise first to upset customers; inside a sales period say what is running out; be light otherwise."""
+    if emotion in ("angry", "anxious"):
+        return "soothing"
+    return "urgent" if promotion else "friendly"
 
 
-def format_date(value: date, language: str) -> str:
-    if language == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+def format_date(value: date, language: str, templates: Mapping[str, Any] | None = None) -> str:
+    """The date as the language writes it (`date` and `months` of its reply table)."""
+    table = templates or _templates(DEFAULT_TEMPLATES)
+    lang = language if language in table else FALLBACK_LANGUAGE
+    return table[lang]["date"].format(year=value.year, month=value.month, day=value.day,
+                                      month_name=table[lang]["months"][value.month - 1])
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:
@@ -51,11 +55,16 @@ def _load(path: Path) -> dict[str, dict[str, Any]]:
         for section in ("openings", "closings"):
             if set(table[section]) != set(TONES):
                 raise ConfigError(path, f"{lang}.{section}", f"expected one entry per tone {list(TONES)}")
-        for key, template in table["actions"].items():
+        if set(table["urgency"]) != set(_URGENCY):
+            raise ConfigError(path, f"{lang}.urgency", f"expected exactly {list(_URGENCY)}")
+        months = table["months"]
+        if not isinstance(months, list) or len(months) != 12 or not all(isinstance(m, str) for m in months):
+            raise ConfigError(path, f"{lang}.months", "expected the 12 month names")
+        for where, template in [("date", table["date"])] + [(f"actions.{k}", v) for k, v in table["actions"].items()]:
             try:
                 list(string.Formatter().parse(template))
             except (ValueError, TypeError) as exc:
-                raise ConfigError(path, f"{lang}.actions.{key}", f"bad template: {exc}") from None
+                raise ConfigError(path, f"{lang}.{where}", f"bad template: {exc}") from None
     return data
 
 
@@ -77,7 +86,8 @@ class ReplyWriter:
     def render(self, decision: Decision, language: str | None, tone: str,
                context: Mapping[str, Any] | None = None) -> str:
         """The reply. `context` may carry "handoff_reason" (customer_asked, policy_manual, angry_customer) to add the
-        hand-off sentence; every fact in the text comes from `decision`."""
+        hand-off sentence, and, for the urgent tone, "urgency": {"title", "stock_left"} and/or {"promotion",
+        "ship_by"} (facts of the store and the promotion calendar); every other fact comes from `decision`."""
         if tone not in TONES:
             raise InvalidInput(f"tone must be one of {TONES}, got {tone!r}")
         lang = normalize_language(language) or FALLBACK_LANGUAGE
@@ -89,9 +99,22 @@ class ReplyWriter:
         reason = (context or {}).get("handoff_reason")
         if reason and not any(a.type == "handoff_to_human" for a in decision.actions):
             parts.append(table["handoff"].get(reason, table["handoff"]["policy_manual"]))
+        if tone == "urgent":
+            parts += self._urgency((context or {}).get("urgency") or {}, lang)
         if decision.concrete:
             parts.append(table["closings"][tone])
         return table["joiner"].join(p for p in parts if p).strip()
+
+    def _urgency(self, facts: Mapping[str, Any], lang: str) -> list[str]:
+        sentences = []
+        for key, needs in (("stock", ("title", "stock_left")), ("ship_by", ("promotion", "ship_by"))):
+            if all(facts.get(n) not in (None, "") for n in needs):
+                fields = {n: self._text(facts[n], lang) for n in needs}
+                sentences.append(self.templates[lang]["urgency"][key].format_map(fields))
+        return sentences
+
+    def _text(self, value: Any, lang: str) -> str:
+        return _text(value, lang, self.templates)
 
     def _sentence(self, action: Action, decision: Decision, lang: str) -> str:
         variant = action.params.get("variant")
@@ -122,7 +145,7 @@ class ReplyWriter:
                 raw[key] = value.get(lang) or value.get(FALLBACK_LANGUAGE) or next(iter(value.values()))
         if isinstance(raw.get("country"), str):
             raw["country_name"] = self.templates[lang]["countries"].get(raw["country"], raw["country"])
-        return {k: _text(v, lang) for k, v in raw.items()}
+        return {k: self._text(v, lang) for k, v in raw.items()}
 
 
 def _localized(value: Any) -> bool:
@@ -130,13 +153,13 @@ def _localized(value: Any) -> bool:
             and all(isinstance(k, str) and len(k) <= 3 and isinstance(v, str) for k, v in value.items()))
 
 
-def _text(value: Any, lang: str) -> str:
+def _text(value: Any, lang: str, templates: Mapping[str, Any]) -> str:
     if isinstance(value, Money):
         return format_money(value.cents, value.currency, lang)
     if isinstance(value, datetime):
-        return format_date(value.date(), lang)
+        return format_date(value.date(), lang, templates)
     if isinstance(value, date):
-        return format_date(value, lang)
+        return format_date(value, lang, templates)
     if isinstance(value, (list, tuple)):
         titles = [v.get("title", "") if isinstance(v, dict) else str(v) for v in value]
         return "、".join(f"「{t}」" for t in titles) if lang == "zh" else ", ".join(titles)
