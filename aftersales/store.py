@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,9 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from aftersales import store_ingest
+from aftersales.crypto import KeyRing
 from aftersales.errors import Conflict, InvalidInput, NotFound
+from aftersales.store_chat import ChatRecords, seal_legacy_messages
 from aftersales.store_sql import (
     check_text,
     create_tables,
@@ -24,13 +27,11 @@ from aftersales.store_sql import (
     require_aware,
     upsert_into,
 )
-from aftersales.store_views import conversation_view, customer_view, order_views, product_view
+from aftersales.store_views import customer_view, order_views, product_view
 from aftersales.tables import (
     Base,
     ChannelIdentity,
-    Conversation,
     Customer,
-    Message,
     Order,
     OrderItem,
     PriceHistory,
@@ -39,11 +40,7 @@ from aftersales.tables import (
 from aftersales.views import (
     CHANNELS,
     ORDER_STATUSES,
-    ROLES,
-    ConversationContext,
-    ConversationView,
     CustomerView,
-    MessageView,
     OrderView,
     PricePoint,
     ProductView,
@@ -61,13 +58,18 @@ _STATUS_NEEDS = {"paid": ("paid_at",), "shipped": ("paid_at", "shipped_at"),
                  "delivered": ("paid_at", "shipped_at", "delivered_at")}
 
 
-class Store:
-    """Persistence of the after-sales domain. Thread-safe: every method opens and closes its own session."""
+class Store(ChatRecords):
+    """Persistence of the after-sales domain. Thread-safe: every method opens and closes its own session.
 
-    def __init__(self, url: str = DEFAULT_URL):
+    Chat records are sealed with `keys` (aftersales.crypto); without a ring, a random key lives as long as this
+    object, which suits tests and throwaway stores only: the records of a file store would not open again.
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, keys: KeyRing | None = None):
         self.url = url
+        self.keys = keys or KeyRing({"ephemeral": secrets.token_bytes(32)}, "ephemeral")
         self.engine = make_engine(url)
-        create_tables(self.engine)
+        create_tables(self.engine, lambda conn: seal_legacy_messages(conn, self.keys))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -286,69 +288,6 @@ class Store:
         theirs past pending_payment and not closed (a coupon is spent once paid)."""
         with self._tx() as s:
             return store_ingest.coupons_for(s, customer_id)
-
-    # Conversations ---------------------------------------------------------------------------------------------
-
-    def open_conversation(self, conversation_id: str, customer_id: str, channel: str, now: datetime
-                          ) -> ConversationView:
-        """The conversation, created on its first turn. A conversation id of another customer raises Conflict, so one
-        customer can never read another's context."""
-        if not isinstance(conversation_id, str) or not conversation_id.strip() or len(conversation_id) > 128:
-            raise InvalidInput(f"conversation_id must be 1-128 characters, got {conversation_id!r}")
-        require_aware("now", now)
-        check_text(Conversation, id=conversation_id, channel=channel)
-        with self._tx() as s:
-            row = get_row(s, Conversation, conversation_id)
-            if row is None:
-                if get_row(s, Customer, customer_id) is None:
-                    raise NotFound("customer", customer_id)
-                s.execute(upsert_into(s, Conversation)
-                          .values(id=conversation_id, customer_id=customer_id, channel=channel, created_at=now,
-                                  context={})
-                          .on_conflict_do_nothing(index_elements=["id"]))
-                # Ours, or the one a concurrent first turn created a moment earlier.
-                row = s.get_one(Conversation, conversation_id)
-            if row.customer_id != customer_id:
-                raise Conflict(f"conversation {conversation_id!r} belongs to another customer")
-            return conversation_view(row)
-
-    def get_context(self, conversation_id: str) -> ConversationContext:
-        with self._tx() as s:
-            row = get_row(s, Conversation, conversation_id)
-            if row is None:
-                raise NotFound("conversation", conversation_id)
-            return ConversationContext.from_dict(row.context)
-
-    def update_context(self, conversation_id: str, context: ConversationContext) -> None:
-        """Replace the known keys; keys written by newer code are kept (a new dict, so the JSON change is seen)."""
-        with self._tx(write_lock=True) as s:
-            # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
-            row = get_row(s, Conversation, conversation_id, with_for_update=True)
-            if row is None:
-                raise NotFound("conversation", conversation_id)
-            row.context = {**(row.context or {}), **context.to_dict()}
-
-    def append_message(self, conversation_id: str, role: str, text: str, payload: dict[str, Any],
-                       created_at: datetime) -> MessageView:
-        if role not in ROLES:
-            raise InvalidInput(f"role must be one of {ROLES}, got {role!r}")
-        require_aware("created_at", created_at)
-        check_text(Message, text=text)
-        with self._tx() as s:
-            if get_row(s, Conversation, conversation_id) is None:
-                raise NotFound("conversation", conversation_id)
-            s.add(Message(conversation_id=conversation_id, role=role, text=text, payload=payload,
-                          created_at=created_at))
-        return MessageView(conversation_id, role, text, payload, created_at)
-
-    def messages(self, conversation_id: str) -> list[MessageView]:
-        """Oldest first."""
-        if not findable(conversation_id):
-            return []
-        with self._tx() as s:
-            rows = s.scalars(select(Message).where(Message.conversation_id == conversation_id)
-                             .order_by(Message.created_at, Message.id))
-            return [MessageView(r.conversation_id, r.role, r.text, r.payload or {}, r.created_at) for r in rows]
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for health pages and tests)."""

@@ -6,7 +6,7 @@ import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -87,10 +87,11 @@ def _wal(cursor: sqlite3.Cursor) -> None:
             time.sleep(0.1)
 
 
-def create_tables(engine: Engine) -> None:
-    """Create what is missing and add the columns newer kefu versions brought. Replicas starting together would each
-    see a table missing and all but one fail creating it, so the check and the creation happen under a lock: an
-    advisory one on PostgreSQL, SQLite's write lock (BEGIN IMMEDIATE) there."""
+def create_tables(engine: Engine, upgrade: Callable[[Connection], Any] | None = None) -> None:
+    """Create what is missing and add the columns newer kefu versions brought; `upgrade` then runs in the same
+    transaction (moving data of an older layout). Replicas starting together would each see a table missing and all
+    but one fail creating it, so the check and the creation happen under a lock: an advisory one on PostgreSQL,
+    SQLite's write lock (BEGIN IMMEDIATE) there."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
@@ -98,6 +99,8 @@ def create_tables(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         Base.metadata.create_all(conn)
         _add_columns(conn)
+        if upgrade is not None:
+            upgrade(conn)
 
 
 def _add_columns(conn: Connection) -> None:

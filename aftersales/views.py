@@ -188,18 +188,26 @@ class ConversationContext:
     Attributes:
         order_id: The order the last turn was about.
         sku: The product the last turn was about.
+        defects: Defects shown or described in earlier turns (DefectFinding.to_dict() each), newest turn's last.
     """
 
     order_id: str | None = None
     sku: str | None = None
+    defects: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"order_id": self.order_id, "sku": self.sku}
+        return {"order_id": self.order_id, "sku": self.sku, "defects": [dict(d) for d in self.defects]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "ConversationContext":
         data = data or {}
-        return cls(order_id=data.get("order_id"), sku=data.get("sku"))
+        defects = data.get("defects") or ()
+        return cls(order_id=data.get("order_id"), sku=data.get("sku"),
+                   defects=tuple(d for d in defects if isinstance(d, dict)))
+
+    @property
+    def empty(self) -> bool:
+        return self.order_id is None and self.sku is None and not self.defects
 
 
 @dataclass(frozen=True)
@@ -238,3 +246,78 @@ class MessageView:
     text: str
     payload: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One message of a customer's history, on whichever channel it came.
+
+    Attributes:
+        at: Tz-aware UTC.
+        channel: Where the conversation ran.
+        conversation_id: The conversation.
+        role: "customer" or "assistant".
+        text: What was said (a voice note's transcript included).
+        payload: The turn's facts (understanding, decision, hand-off).
+    """
+
+    at: datetime
+    channel: str
+    conversation_id: str
+    role: str
+    text: str
+    payload: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({"at": self.at, "channel": self.channel, "conversation_id": self.conversation_id,
+                         "role": self.role, "text": self.text, "payload": self.payload})
+
+
+HANDOFF_STATUSES = ("open", "claimed", "resolved")
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """A conversation on the agents' queue.
+
+    Attributes:
+        id: Queue id.
+        conversation_id, customer_id, channel: Whose conversation, where.
+        reason: Why the bot handed over (customer_asked, angry_customer, angry_repeated, policy_manual,
+            low_confidence).
+        status: open, claimed or resolved.
+        created_at, claimed_at, resolved_at: Tz-aware UTC (None until it happens).
+        claimed_by: The agent who took it.
+        note: The agent's resolution note.
+        last_message: The customer's latest words, for the agent's first glance.
+    """
+
+    id: int
+    conversation_id: str
+    customer_id: str
+    channel: str
+    reason: str
+    status: str
+    created_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    note: str = ""
+    last_message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """One audited read: who (API key name and role) read what, when."""
+
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    resource: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})

@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import JSON, Column, ForeignKey, MetaData, String, Table, Text, insert
+from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, String, Table, Text, insert, inspect
 
 from aftersales.coupons import Coupon
+from aftersales.crypto import KeyRing, new_key
 from aftersales.errors import Conflict, InvalidInput, UnknownReference
 from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
 from aftersales.store import Store
@@ -246,11 +247,15 @@ def test_concurrent_identical_puts_leave_one_copy(store_url):
 
 
 def _old_schema() -> MetaData:
-    """The tables as kefu shipped them before the ingest API: no coupons or logistics, orders without carrier."""
+    """The tables as kefu shipped them before the ingest API: no coupons or logistics, orders without carrier, and
+    messages kept in the clear."""
     old = MetaData()
-    for name in ("customers", "channel_identities", "products", "price_history", "order_items", "conversations",
-                 "messages"):
+    for name in ("customers", "channel_identities", "products", "price_history", "order_items", "conversations"):
         Base.metadata.tables[name].to_metadata(old)
+    Table("messages", old,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("conversation_id", ForeignKey("conversations.id")), Column("role", String(16)),
+          Column("text", Text), Column("payload", JSON), Column("created_at", UTCDateTime))
     Table("orders", old,
           Column("id", identifier(64), primary_key=True), Column("customer_id", ForeignKey("customers.id")),
           Column("status", String(20)), Column("currency", String(3)), Column("created_at", UTCDateTime),
@@ -273,10 +278,20 @@ def test_a_database_from_before_upgrades_on_open_and_keeps_its_rows(store_url):
             destination_country="CN", shipping_address="上海", coupons=["满300减30"]))
         conn.execute(insert(old.tables["order_items"]).values(order_id="O-old", sku="S1", quantity=1,
                                                                  unit_price_cents=100))
+        conn.execute(insert(old.tables["conversations"]).values(id="t-old", customer_id="C1", channel="wechat",
+                                                                created_at=NOW, context={}))
+        conn.execute(insert(old.tables["messages"]).values(conversation_id="t-old", role="customer",
+                                                           text="毛衣勾丝了", payload={"intent": "defect_complaint"},
+                                                           created_at=NOW))
     engine.dispose()
     assert not {"coupons", "logistics_events"} & set(old.tables)
+    keys = KeyRing.parse(f"k1:{new_key()}")
     for _ in range(2):  # a second open finds nothing left to upgrade
-        store = Store(store_url)
+        store = Store(store_url, keys)
+        # The clear-text messages of before are sealed into chat_records, and their table is gone.
+        assert [(m.text, m.payload, m.created_at) for m in store.messages("t-old")] == [
+            ("毛衣勾丝了", {"intent": "defect_complaint"}, NOW)]
+        assert "messages" not in inspect(store.engine).get_table_names()
         kept = store.get_order("O-old")
         assert (kept.customer_id, kept.paid_at, kept.coupons, kept.carrier, kept.tracking_number) == (
             "C1", NOW, ("满300减30",), "", "")
