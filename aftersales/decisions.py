@@ -58,6 +58,14 @@ class DefectFinding:
         if self.severity is not None and self.severity not in SEVERITIES:
             raise InvalidInput(f"defect severity must be one of {SEVERITIES}, got {self.severity!r}")
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DefectFinding":
+        """The inverse of to_dict (a conversation's memory stores findings so)."""
+        box = data.get("box")
+        return cls(str(data["label"]), float(data["confidence"]), str(data["source"]),
+                   tuple(float(v) for v in box) if box else None,  # type: ignore[arg-type]
+                   data.get("severity"), int(data.get("count") or 1), data.get("location"))
+
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "confidence": round(float(self.confidence), 4), "source": self.source,
                 "box": list(self.box) if self.box is not None else None, "severity": self.severity,

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from aftersales.decisions import Case, Decision, DefectFinding
-from aftersales.defects import Box, DefectTaxonomy, PhotoDetections, assess
+from aftersales.decisions import Action, Case, Decision, DefectFinding
+from aftersales.defects import DefectTaxonomy, assess
 from aftersales.erp import ErpError, HttpErpAdapter
 from aftersales.errors import InvalidInput, NotFound, UnknownReference
 from aftersales.language import normalize_language
 from aftersales.policy import PolicyEngine
+from aftersales.handoff import HandoffRules
 from aftersales.policy_config import Promotion
+from aftersales.recommend import RECOMMEND_AFTER, recommend
 from aftersales.replies import ReplyWriter, tone_for
 from aftersales.store import Store
+from aftersales.store_chat import TurnOutcome
+from aftersales.turn_input import ProductHit, TurnInput
 from aftersales.understanding import Understanding, Understood
-from aftersales.views import CHANNELS, ConversationContext, CustomerView, OrderView, jsonable
+from aftersales.views import ConversationContext, CustomerView, OrderView, ProductView, jsonable
 
 logger = logging.getLogger("kefu.aftersales")
 
@@ -29,117 +34,17 @@ TEXT_DEFECT_CONFIDENCE = 0.9
 # Intents a shown or described defect overrides: they say nothing the defect does not say better.
 WEAK_INTENTS = frozenset({"other", "greeting_thanks", "product_question"})
 WEAK_CONFIDENCE = 0.5
+# Intents whose remedy is for a defect: one shown in an earlier turn of the conversation still counts.
+DEFECT_FOLLOW_UPS = frozenset({"defect_complaint", "return_refund", "exchange"})
 DEFAULT_LANGUAGE = "zh"
+# How long a customer's last conversation is remembered when they write again on another channel.
+MEMORY_DAYS = 7.0
+# Stock at or below which the urgent tone (inside a sales period) says how many are left.
+LOW_STOCK = 20
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class ProductHit:
-    """The catalog product a photo or video showed.
-
-    Attributes:
-        sku: Catalog sku.
-        title: Its title.
-        score: Similarity of the match.
-    """
-
-    sku: str
-    title: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sku": self.sku, "title": self.title, "score": round(float(self.score), 4)}
-
-
-@dataclass(frozen=True)
-class TurnInput:
-    """One customer turn as the serving layer hands it over.
-
-    Attributes:
-        conversation_id: The conversation (chosen by the caller; one customer's).
-        customer_id: The customer id the chat backend sends; unknown ids are registered.
-        channel: One of CHANNELS.
-        text: Typed text plus any voice-note transcript; "" when only media came.
-        language_hint: Language the customer or backend asked for, None to detect.
-        order_id: Order the backend says the turn is about; unknown ones raise NotFound.
-        transcript_language: Language the transcriber heard, None without a voice note.
-        product: Product identified from photos or video.
-        photos: The detector's boxes in each photo, with the photo's size (severity depends on both).
-    """
-
-    conversation_id: str
-    customer_id: str
-    channel: str = "web"
-    text: str = ""
-    language_hint: str | None = None
-    order_id: str | None = None
-    transcript_language: str | None = None
-    product: ProductHit | None = None
-    photos: tuple[PhotoDetections, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("conversation_id", "customer_id"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInput(f"{name} must be a non-empty string, got {value!r}")
-        if self.channel not in CHANNELS:
-            raise InvalidInput(f"unknown channel {self.channel!r}; expected one of {', '.join(CHANNELS)}")
-        if not isinstance(self.text, str):
-            raise InvalidInput(f"text must be a string, got {type(self.text).__name__}")
-        object.__setattr__(self, "photos", tuple(_photo(p) for p in self.photos))
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
-        """From the JSON-ish dict the ingress builds; photos are {"width", "height", "defects": [...]} with each
-        detection a dict or a (label, confidence, box) triple."""
-        if not isinstance(data, Mapping):
-            raise InvalidInput("a turn must be a mapping")
-        product = data.get("product")
-        if product is not None:
-            try:
-                product = ProductHit(str(product["sku"]), str(product.get("title", "")), float(product["score"]))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                raise InvalidInput(f"product must have sku, title and score, got {product!r}") from None
-        return cls(
-            conversation_id=data.get("conversation_id"),  # type: ignore[arg-type]  (validated in __post_init__)
-            customer_id=data.get("customer_id"),  # type: ignore[arg-type]
-            channel=data.get("channel") or "web",
-            text=data.get("text") or "",
-            language_hint=data.get("language_hint"),
-            order_id=data.get("order_id") or None,
-            transcript_language=data.get("transcript_language"),
-            product=product,
-            photos=tuple(data.get("photos") or ()),
-        )
-
-
-def _photo(item: Any) -> PhotoDetections:
-    if isinstance(item, PhotoDetections):
-        return item
-    try:
-        width, height, found = int(item["width"]), int(item["height"]), item.get("defects") or ()
-    except (KeyError, TypeError, ValueError):
-        raise InvalidInput(f"a photo must be {{width, height, defects}}, got {item!r}") from None
-    if width <= 0 or height <= 0:
-        raise InvalidInput(f"a photo's width and height must be positive, got {width}x{height}")
-    return PhotoDetections(width, height, tuple(_defect(d) for d in found))
-
-
-def _defect(item: Any) -> tuple[str, float, Box]:
-    try:
-        if isinstance(item, Mapping):
-            label, confidence, box = item["label"], item["confidence"], item["box"]
-        else:
-            label, confidence, box = item
-        box = tuple(float(v) for v in box)
-        if len(box) != 4:
-            raise ValueError("box needs 4 numbers")
-        return str(label), float(confidence), box  # type: ignore[return-value]
-    except (KeyError, TypeError, ValueError):
-        raise InvalidInput(f"an image defect must be (label, confidence, box), got {item!r}") from None
 
 
 @dataclass(frozen=True)
@@ -155,9 +60,13 @@ class TurnResult:
         defects: Defects considered (photos first, then text).
         decision: The policy's decision.
         reply: Text for the customer.
-        handoff_required, handoff_reason: Whether a human must take over and why
-            (customer_asked, policy_manual, angry_customer).
+        handoff_required, handoff_reason: Whether a human must take over and why (aftersales.handoff.HANDOFF_REASONS);
+            a conversation already on the agents' queue stays handed over with its first reason.
         promotion: The sales period running now (configs/policies/promotions.yaml), None outside them.
+        handoff_id: The conversation's entry on the agents' queue, None when not handed over.
+        recommendations: Up to three products in the styles the customer bought before (after an exchange, a style
+            or size question).
+        remembered: What came from earlier turns rather than this message ("order", "product", "defects").
     """
 
     language: str
@@ -173,6 +82,9 @@ class TurnResult:
     handoff_required: bool
     handoff_reason: str | None
     promotion: Promotion | None = None
+    handoff_id: int | None = None
+    recommendations: tuple[ProductView, ...] = ()
+    remembered: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,7 +92,10 @@ class TurnResult:
             "emotion": {"label": self.emotion, "score": self.emotion_score}, "order_id": self.order_id,
             "product": self.product.to_dict() if self.product else None,
             "defects": [d.to_dict() for d in self.defects], "decision": self.decision.to_dict(), "reply": self.reply,
-            "handoff": {"required": self.handoff_required, "reason": self.handoff_reason},
+            "handoff": {"required": self.handoff_required, "reason": self.handoff_reason, "queue_id": self.handoff_id},
+            "recommendations": [{"sku": p.sku, "title": p.title, "style_tags": list(p.style_tags)}
+                                for p in self.recommendations],
+            "remembered": list(self.remembered),
             "promotion": {"id": self.promotion.id, "name": self.promotion.names.get(self.language)
                           or next(iter(self.promotion.names.values()))} if self.promotion else None,
         }
@@ -191,11 +106,14 @@ class DialogueService:
 
     def __init__(self, store: Store, policy: PolicyEngine, understanding: Understanding, replies: ReplyWriter,
                  clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE,
-                 taxonomy: DefectTaxonomy | None = None, erp: HttpErpAdapter | None = None):
+                 taxonomy: DefectTaxonomy | None = None, erp: HttpErpAdapter | None = None,
+                 handoff: HandoffRules | None = None, memory_days: float = MEMORY_DAYS):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
         self.erp = erp
         self.taxonomy = taxonomy or DefectTaxonomy.load()
         self.clock, self.default_language = clock, default_language
+        self.handoff = handoff or HandoffRules()
+        self.memory = timedelta(days=memory_days)
 
     def handle(self, turn: TurnInput) -> TurnResult:
         now = self.clock()
@@ -204,10 +122,13 @@ class DialogueService:
         customer = self._customer(turn)
         self.store.open_conversation(turn.conversation_id, customer.id, turn.channel, now)
         context = self.store.get_context(turn.conversation_id)
+        if context.empty:
+            # A first message on a new channel is about what the customer raised on the last one.
+            context = self.store.latest_context(customer.id, now - self.memory, excluding=turn.conversation_id)
         understood = self.understanding.understand(turn.text, turn.language_hint)
         language = (understood.language or normalize_language(turn.transcript_language) or customer.language
                     or self.default_language)
-        order = self._order(turn, understood, customer.id, context)
+        order, order_remembered = self._order(turn, understood, customer.id, context)
         sku = turn.product.sku if turn.product else None
         if sku is None and order is not None:
             sku = context.sku if context.sku in order.skus else (order.items[0].sku if len(order.items) == 1 else None)
@@ -216,6 +137,11 @@ class DialogueService:
         # A request for a person is honoured even when a defect is shown too; the person sees the defect.
         if defects and intent != "ask_human" and (intent in WEAK_INTENTS or confidence < WEAK_CONFIDENCE):
             intent, confidence = "defect_complaint", max(d.confidence for d in defects)
+        remembered = ["order"] if order_remembered else []
+        if not defects and intent in DEFECT_FOLLOW_UPS and context.defects:
+            # "Then I want a refund" after the photo of the snag: the remedy is for that defect.
+            defects = tuple(DefectFinding.from_dict(d) for d in context.defects)
+            remembered.append("defects")
         asks_coupons = intent == "coupon_question" or "coupon_question" in understood.other_intents
         if intent == "coupon_question" and "address_change" in understood.other_intents:
             intent = "address_change"  # the address rule settles the coupons in the same decision
@@ -225,22 +151,51 @@ class DialogueService:
         decision = self.policy.decide(Case(intent, order, sku, defects, now, coupons=held, mentioned_coupons=named,
                                            asks_coupons=asks_coupons,
                                            new_address=understood.slots.get("new_address")))
-        reason = None
-        if intent == "ask_human":
-            reason = "customer_asked"
-        elif decision.manual:
-            reason = "policy_manual"
-        elif understood.emotion == "angry" and not decision.concrete:
-            reason = "angry_customer"
-        tone = tone_for(understood.emotion)
-        reply = self.replies.render(decision, language, tone, {"handoff_reason": reason})
+        earlier = self.store.recent_emotions(customer.id, now - timedelta(hours=self.handoff.angry_window_h))
+        reason = self.handoff.reason(intent, confidence, understood.emotion, decision, earlier, bool(defects))
+        queued = self.store.active_handoff(turn.conversation_id)
+        if reason is None and queued is not None:
+            reason = queued.reason  # a person has this conversation already; the bot only bridges the wait
+        promotion = self.policy.settings.promotion_at(now)
+        picks = self._recommend(intent, customer.id, sku, reason)
+        if picks:
+            decision = dataclasses.replace(decision, actions=[*decision.actions, Action(
+                "recommend_products", params={"products": [{"sku": p.sku, "title": p.title} for p in picks]})])
+        tone = tone_for(understood.emotion, promotion is not None)
+        reply = self.replies.render(decision, language, tone, {"handoff_reason": reason,
+                                                               "urgency": self._urgency(promotion, sku, now)})
+        if reason is not None:
+            queued = self.store.queue_handoff(turn.conversation_id, reason, now)
         result = TurnResult(language, intent, confidence, understood.emotion, understood.emotion_score,
                             order.id if order else None, turn.product, defects, decision, reply, reason is not None,
-                            reason, self.policy.settings.promotion_at(now))
-        self._remember(turn, understood, result, order, sku, context, now)
+                            reason, promotion, queued.id if reason is not None and queued else None, tuple(picks),
+                            tuple(remembered))
+        self._remember(turn, customer.id, understood, result, order, sku, context, now)
         logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
                     result.order_id, decision.rule, reason)
         return result
+
+    def _recommend(self, intent: str, customer_id: str, sku: str | None, handoff: str | None) -> list[ProductView]:
+        if intent not in RECOMMEND_AFTER or handoff is not None:
+            return []
+        return recommend(self.store.products(), self.store.orders_for(customer_id), exclude=[sku] if sku else ())
+
+    def _urgency(self, promotion: Promotion | None, sku: str | None, now: datetime) -> dict[str, Any]:
+        """Facts the urgent tone may state inside a sales period: stock running low, the same-day shipping cut-off."""
+        if promotion is None:
+            return {}
+        facts: dict[str, Any] = {}
+        if sku is not None:
+            try:
+                product = self.store.get_product(sku)
+            except NotFound:
+                product = None
+            if product is not None and 0 < product.stock <= LOW_STOCK:
+                facts.update(title=product.title, stock_left=product.stock)
+        local = now.astimezone(self.policy.settings.timezone).time()
+        if promotion.ship_cutoff is not None and local < promotion.ship_cutoff:
+            facts.update(promotion=promotion.names, ship_by=promotion.ship_cutoff.strftime("%H:%M"))
+        return facts
 
     def stack_cart(self, customer_id: str, lines: list[tuple[str, int, int | None]], coupon_ids: list[str],
                    currency: str) -> Decision:
@@ -300,26 +255,27 @@ class DialogueService:
             return None
 
     def _order(self, turn: TurnInput, understood: Understood, customer_id: str,
-               context: ConversationContext) -> OrderView | None:
+               context: ConversationContext) -> tuple[OrderView | None, bool]:
+        """The order the turn is about, and whether it came from an earlier turn rather than this one."""
         if turn.order_id:
             order = self._owned(turn.order_id, customer_id)
             if order is None:
                 raise NotFound("order", turn.order_id)
-            return order
+            return order, False
         mentioned = understood.slots.get("order_id")
         if mentioned:
             # A wrong number typed by the customer must not silently answer about another order: ask again.
-            return self._owned(mentioned, customer_id)
+            return self._owned(mentioned, customer_id), False
         if context.order_id:
             order = self._owned(context.order_id, customer_id)
             if order is not None:
-                return order
+                return order, True
         orders = self.store.orders_for(customer_id)
         if turn.product is not None:
             with_product = next((o for o in orders if turn.product.sku in o.skus), None)
             if with_product is not None:
-                return with_product
-        return orders[0] if orders else None
+                return with_product, False
+        return (orders[0] if orders else None), False
 
     def _defects(self, turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
         shown = [DefectFinding(i.label, min(max(i.confidence, 0.0), 1.0), "image", i.box, i.severity, i.count,
@@ -328,8 +284,8 @@ class DialogueService:
                 for label in understood.defect_mentions if label in self.taxonomy.labels]
         return tuple(shown + told)
 
-    def _remember(self, turn: TurnInput, understood: Understood, result: TurnResult, order: OrderView | None,
-                  sku: str | None, context: ConversationContext, now: datetime) -> None:
+    def _remember(self, turn: TurnInput, customer_id: str, understood: Understood, result: TurnResult,
+                  order: OrderView | None, sku: str | None, context: ConversationContext, now: datetime) -> None:
         self.store.append_message(turn.conversation_id, "customer", turn.text, jsonable({
             "understood": understood, "language": result.language, "product": result.product,
             "photos": [{"width": p.width, "height": p.height, "defects": [list(d) for d in p.detections]}
@@ -340,7 +296,11 @@ class DialogueService:
             "handoff": {"required": result.handoff_required, "reason": result.handoff_reason},
         }), now)
         self.store.update_context(turn.conversation_id, ConversationContext(
-            order_id=order.id if order else context.order_id, sku=sku or context.sku))
+            order_id=order.id if order else context.order_id, sku=sku or context.sku,
+            defects=tuple(d.to_dict() for d in result.defects) or context.defects))
+        self.store.record_turn(TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language,
+                                           result.intent, result.emotion, result.decision.rule,
+                                           result.handoff_reason, now))
 
 
 __all__ = ["DialogueService", "ProductHit", "TurnInput", "TurnResult"]

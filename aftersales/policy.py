@@ -74,10 +74,11 @@ class PolicyEngine:
             raise PolicyConfigError(directory, "rules", "no rules defined")
         zone = zone or ZoneInfo("UTC")
         periods: dict[str, Promotion] = {}
-        for promo_id, names, start, end, reader in promotions:
+        for promo_id, names, start, end, cutoff, reader in promotions:
             if promo_id in periods:
                 raise reader.fail("id", f"duplicate promotion id {promo_id!r}")
-            periods[promo_id] = Promotion(promo_id, names, start.replace(tzinfo=zone), end.replace(tzinfo=zone))
+            periods[promo_id] = Promotion(promo_id, names, start.replace(tzinfo=zone), end.replace(tzinfo=zone),
+                                          cutoff)
         ordered = tuple(sorted(periods.values(), key=lambda p: p.start))
         for rule in rules:
             for promotion_id in getattr(rule.params, "promotion_window_days", {}):

@@ -116,12 +116,15 @@ class Promotion:
         id: Key rules refer to ("double11").
         names: Language → display name.
         start, end: Tz-aware instants; the period includes both (the whole second `end` names).
+        ship_cutoff: Local time of day before which a paid order ships the same day during the period, None when the
+            shop promises none (the urgent reply tone states it).
     """
 
     id: str
     names: dict[str, str]
     start: datetime
     end: datetime
+    ship_cutoff: time | None = None
 
     def covers(self, instant: datetime) -> bool:
         return self.start <= instant < self.end + timedelta(seconds=1)
@@ -147,7 +150,8 @@ class PolicySettings:
         return running[-1] if running else None
 
 
-def parse_promotions(r: ConfigReader) -> list[tuple[str, dict[str, str], datetime, datetime, ConfigReader]]:
+def parse_promotions(r: ConfigReader
+                     ) -> list[tuple[str, dict[str, str], datetime, datetime, time | None, ConfigReader]]:
     """The `promotions:` list of one file, with naive start/end (the shop's zone is known only after every file)."""
     out = []
     for p in r.children("promotions"):
@@ -158,9 +162,21 @@ def parse_promotions(r: ConfigReader) -> list[tuple[str, dict[str, str], datetim
         start, end = _naive_datetime(p, "start"), _naive_datetime(p, "end")
         if end <= start:
             raise p.fail("end", "must be after start")
-        out.append((p.string("id", required=True), dict(names), start, end, p))
+        out.append((p.string("id", required=True), dict(names), start, end, _clock_time(p, "ship_cutoff"), p))
         p.done()
     return out
+
+
+def _clock_time(r: ConfigReader, name: str) -> time | None:
+    value = r.raw(name)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return time.fromisoformat(value)
+    except ValueError:
+        raise r.fail(name, f'expected a quoted local time of day ("16:00"), got {value!r}') from None
 
 
 def _naive_datetime(r: ConfigReader, name: str) -> datetime:

@@ -109,7 +109,7 @@ class ReplyWriter:
         sentences = []
         for key, needs in (("stock", ("title", "stock_left")), ("ship_by", ("promotion", "ship_by"))):
             if all(facts.get(n) not in (None, "") for n in needs):
-                fields = {n: self._text(facts[n], lang) for n in needs}
+                fields = {n: self._text(_in_language(facts[n], lang), lang) for n in needs}
                 sentences.append(self.templates[lang]["urgency"][key].format_map(fields))
         return sentences
 
@@ -141,11 +141,17 @@ class ReplyWriter:
         if action.money is not None:
             raw["amount"] = action.money
         for key, value in raw.items():
-            if _localized(value):  # a fact the policy gives in several languages (a country's duty rule, say)
-                raw[key] = value.get(lang) or value.get(FALLBACK_LANGUAGE) or next(iter(value.values()))
+            raw[key] = _in_language(value, lang)
         if isinstance(raw.get("country"), str):
             raw["country_name"] = self.templates[lang]["countries"].get(raw["country"], raw["country"])
         return {k: self._text(v, lang) for k, v in raw.items()}
+
+
+def _in_language(value: Any, lang: str) -> Any:
+    """A fact given in several languages (a country's duty rule, a promotion's name) in `lang`, else as it is."""
+    if _localized(value):
+        return value.get(lang) or value.get(FALLBACK_LANGUAGE) or next(iter(value.values()))
+    return value
 
 
 def _localized(value: Any) -> bool:

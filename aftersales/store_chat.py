@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Connection, delete, func, inspect, select, text
+from sqlalchemy import Connection, delete, func, inspect, select, text, union
 from sqlalchemy.orm import Session
 
 from aftersales.crypto import KeyRing
@@ -319,8 +319,8 @@ class ChatRecords:
                 "handoffs": s.execute(delete(Handoff).where(Handoff.status == "resolved",
                                                             Handoff.created_at < before)).rowcount,
             }
-            busy = (select(ChatRecord.conversation_id).union(select(Turn.conversation_id))
-                    .union(select(Handoff.conversation_id)))
+            busy = union(select(ChatRecord.conversation_id), select(Turn.conversation_id),
+                         select(Handoff.conversation_id))
             counts["conversations"] = s.execute(delete(Conversation).where(Conversation.created_at < before,
                                                                            Conversation.id.not_in(busy))).rowcount
             if audit_before is not None:

@@ -171,6 +171,6 @@ def findable(*keys: Any) -> bool:
 
 def get_row(s: Session, model: type[_Row], key: Any, *, with_for_update: bool = False) -> _Row | None:
     """Session.get, with unstorable keys simply absent (see findable)."""
-    if not findable(*(key if isinstance(key, tuple) else (key,))):
+    if not findable(*(k for k in (key if isinstance(key, tuple) else (key,)) if isinstance(k, str))):
         return None
     return s.get(model, key, with_for_update=with_for_update)

@@ -192,7 +192,7 @@ def test_coupons_that_must_not_stack(api):
 def test_an_address_change_after_shipping_goes_to_a_person(api):
     answer = say(api, "我要改地址", "S-ADDR")
     assert answer["decision"]["rule"] == "address_change.already_shipped"
-    assert answer["handoff"] == {"required": True, "reason": "policy_manual"}
+    assert answer["handoff"]["required"] and answer["handoff"]["reason"] == "policy_manual"
 
 
 def test_a_refund_above_the_cap_goes_to_a_person(api):
