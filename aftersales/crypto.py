@@ -108,9 +108,28 @@ class KeyRing:
         return cls({k: _decode_key(k, str(v)) for k, v in data["keys"].items()}, data["active"])
 
     @classmethod
-    def from_config(cls, key_file: str | None = None, env: Mapping[str, str] | None = None) -> "KeyRing":
-        """The key file when one is named, else KEFU_DATA_KEYS."""
+    def create(cls, path: Path, key_id: str = "k1") -> "KeyRing":
+        """Write a key file holding one fresh key, readable by its owner only; an existing file is never replaced
+        (the records it sealed would not open again)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps({"active": key_id, "keys": {key_id: new_key()}}, indent=2)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return cls.load(path)  # a replica starting alongside wrote it first
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data + "\n")
+        return cls.load(path)
+
+    @classmethod
+    def from_config(cls, key_file: str | None = None, env: Mapping[str, str] | None = None,
+                    create: bool = False) -> "KeyRing":
+        """The key file when one is named (created with a fresh key when missing and `create`), else
+        KEFU_DATA_KEYS."""
         if key_file:
+            if create and not Path(key_file).exists():
+                return cls.create(Path(key_file))
             return cls.load(Path(key_file))
         spec = (os.environ if env is None else env).get(KEYS_ENV, "")
         if not spec.strip():

@@ -20,6 +20,7 @@ from aftersales.handoff import HandoffRules
 from aftersales.policy_config import Promotion
 from aftersales.recommend import RECOMMEND_AFTER, recommend
 from aftersales.replies import ReplyWriter, tone_for
+from aftersales.rewriter import GuardedRewriter
 from aftersales.store import Store
 from aftersales.store_chat import TurnOutcome
 from aftersales.turn_input import ProductHit, TurnInput
@@ -107,13 +108,15 @@ class DialogueService:
     def __init__(self, store: Store, policy: PolicyEngine, understanding: Understanding, replies: ReplyWriter,
                  clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE,
                  taxonomy: DefectTaxonomy | None = None, erp: HttpErpAdapter | None = None,
-                 handoff: HandoffRules | None = None, memory_days: float = MEMORY_DAYS):
+                 handoff: HandoffRules | None = None, memory_days: float = MEMORY_DAYS,
+                 rewriter: GuardedRewriter | None = None):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
         self.erp = erp
         self.taxonomy = taxonomy or DefectTaxonomy.load()
         self.clock, self.default_language = clock, default_language
         self.handoff = handoff or HandoffRules()
         self.memory = timedelta(days=memory_days)
+        self.rewriter = rewriter
 
     def handle(self, turn: TurnInput) -> TurnResult:
         now = self.clock()
@@ -164,6 +167,9 @@ class DialogueService:
         tone = tone_for(understood.emotion, promotion is not None)
         reply = self.replies.render(decision, language, tone, {"handoff_reason": reason,
                                                                "urgency": self._urgency(promotion, sku, now)})
+        if self.rewriter is not None:
+            # The template's facts must all survive the rewrite, or the template is what the customer reads.
+            reply = self.rewriter.apply(reply, language, tone).text
         if reason is not None:
             queued = self.store.queue_handoff(turn.conversation_id, reason, now)
         result = TurnResult(language, intent, confidence, understood.emotion, understood.emotion_score,

@@ -122,6 +122,16 @@ class Store(ChatRecords):
                 raise NotFound("channel_identity", f"{channel}:{external_id}")
             return customer_view(s.get_one(Customer, identity.customer_id))
 
+    def identities(self, customer_id: str) -> list[tuple[str, str]]:
+        """(channel, account id) of every channel account of the customer, by channel."""
+        if not findable(customer_id):
+            return []
+        with self._tx() as s:
+            rows = s.execute(select(ChannelIdentity.channel, ChannelIdentity.external_id)
+                             .where(ChannelIdentity.customer_id == customer_id)
+                             .order_by(ChannelIdentity.channel, ChannelIdentity.external_id))
+            return [(channel, external) for channel, external in rows]
+
     # Products and prices ---------------------------------------------------------------------------------------
 
     def upsert_product(self, product: ProductView) -> None:

@@ -34,7 +34,8 @@ class Understood:
         intent_confidence: In [0, 1].
         emotion: One of EMOTIONS.
         emotion_score: Confidence of `emotion`, in [0, 1].
-        slots: {"order_id": str | None, "phone": str | None, "amounts": [cents, ...], "new_address": str | None}.
+        slots: {"order_id": str | None, "phone": str | None, "amounts": [cents, ...], "new_address": str | None}, and
+            from the trained model also "sku": str | None and "dates": [as written, ...].
         defect_mentions: Taxonomy ids the text names, in order of first mention.
         other_intents: Further intents the text also asks for ("change the address and use two coupons").
     """

@@ -46,4 +46,5 @@ def build_app(args: AppArgs) -> Application:
         dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
         limits=args.limits,
         min_product_score=args.catalog.min_score,
+        access=args.access,
     )

@@ -84,6 +84,41 @@ class CatalogSettings(_Strict):
     hotwords: int = Field(40, ge=0, le=500)
 
 
+class HandoffSettings(_Strict):
+    """When the bot hands a conversation to a person.
+
+    Attributes:
+        angry_turns: Angry turns running, on any channel, after which a person takes over.
+        angry_window_h: How far back those turns may lie, in hours.
+        min_confidence: Intent confidence below which (with no defect shown) a person reads the message.
+    """
+
+    angry_turns: int = Field(2, ge=1)
+    angry_window_h: float = Field(24.0, gt=0)
+    min_confidence: float = Field(0.4, ge=0, le=1)
+
+
+class AccessSettings(_Strict):
+    """API keys and their roles (serving/access.py).
+
+    Attributes:
+        api_keys: [{name, role, key}] or [{name, role, sha256}] (the key's SHA-256 in hex, so the file holds no
+            secret); KEFU_API_KEYS (`name:role:key,...`) adds more. Roles: bot, agent, integration, admin.
+        require_api_keys: Refuse to start without any key (set it on every deployment reachable by others).
+    """
+
+    api_keys: list[dict[str, str]] = Field(default_factory=list)
+    require_api_keys: bool = False
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        from serving.access import ApiKeys
+
+        ApiKeys.from_config(value, env={})  # a bad entry is refused before Ray starts, with the reason
+        return value
+
+
 class DialogueSettings(_Strict):
     """The after-sales brain.
 
@@ -95,6 +130,21 @@ class DialogueSettings(_Strict):
         erp: The shop's own HTTP ERP, asked for an order the store does not have: {base_url, order_path, fields,
             timezone, headers, timeout_s} (aftersales.erp.ErpConfig; `fields` maps kefu's order fields to the ERP's
             JSON paths). None: orders come only through the ingest API.
+        keys_file: JSON key ring that seals chat records at rest (aftersales/crypto.py); None reads KEFU_DATA_KEYS.
+            Every replica must use the same keys: on a cluster, a secret mounted on every node.
+        create_keys: Write `keys_file` with a fresh key when it is missing (a single box; never on a cluster,
+            where each node would make its own).
+        retention_days: Chat records, turn outcomes and closed hand-overs older than this are purged
+            (`python -m aftersales.maintenance purge`, and daily by the Dialogue deployment).
+        audit_retention_days: The audit log is kept longer, for this many days.
+        memory_days: How long a customer's last conversation is remembered when they write on another channel.
+        handoff: When the bot hands over to a person (aftersales.handoff.HandoffRules).
+        understanding: "model" (kefu's trained multilingual text model, models/weights/kefu-text.onnx) or
+            "keywords" (the zh/en keyword tables alone).
+        text_model: Path of another text model ONNX (its JSON beside it); None for the shipped one.
+        rewriter: Optional reply rewriter through a local causal LM: {model: path, max_new_tokens, temperature,
+            device, prompt} (models/rewriter.py RewriterConfig); its text is used only when every number, date
+            and link of the template survives in it. None: templates only.
     """
 
     store_url: str = "sqlite:///var/kefu.db"
@@ -102,6 +152,27 @@ class DialogueSettings(_Strict):
     seed_demo: bool = True
     demo_catalog: str = "catalog_index/demo/catalog.csv"
     erp: dict[str, Any] | None = None
+    keys_file: str | None = None
+    create_keys: bool = False
+    retention_days: float = Field(365.0, gt=0)
+    audit_retention_days: float = Field(1095.0, gt=0)
+    memory_days: float = Field(7.0, ge=0)
+    handoff: HandoffSettings = Field(default_factory=lambda: HandoffSettings())
+    understanding: str = Field("model", pattern="^(model|keywords)$")
+    text_model: str | None = None
+    rewriter: dict[str, Any] | None = None
+
+    @field_validator("rewriter")
+    @classmethod
+    def _rewriter(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            from models.rewriter import RewriterConfig
+
+            try:
+                RewriterConfig(**value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"rewriter: {exc}") from None
+        return value
 
     @field_validator("erp")
     @classmethod
@@ -136,6 +207,7 @@ class AppArgs(_Strict):
         catalog: Catalog index settings.
         dialogue: Store and policy settings.
         limits: Request limits.
+        access: API keys and roles.
         defect_taxonomy: The defect taxonomy file (labels, display names, severity thresholds) that turns the
             detector's boxes into after-sales issues, for DefectDetector and Dialogue alike.
         deployments: Per-deployment scheduling, keyed by deployment name; missing names take the defaults.
@@ -147,6 +219,7 @@ class AppArgs(_Strict):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     limits: Limits = Field(default_factory=Limits)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     defect_taxonomy: str = "configs/defects.yaml"
     deployments: dict[str, DeploymentOptions] = Field(default_factory=dict)
 
@@ -166,6 +239,9 @@ class AppArgs(_Strict):
         self.dialogue.demo_catalog = str(Path(self.dialogue.demo_catalog).absolute())
         self.defect_taxonomy = str(Path(self.defect_taxonomy).absolute())
         self.dialogue.store_url = _absolute_sqlite(self.dialogue.store_url)
+        for name in ("keys_file", "text_model"):
+            if getattr(self.dialogue, name):
+                setattr(self.dialogue, name, str(Path(getattr(self.dialogue, name)).absolute()))
         return self
 
     def options_for(self, name: str) -> DeploymentOptions:

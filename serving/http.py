@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from serving import errors
+from serving.access import AccessMiddleware
 
 app = FastAPI(
     title="kefu",
@@ -13,3 +14,5 @@ app = FastAPI(
     "policy-grounded answers.",
 )
 errors.install(app)
+# Keys and roles are checked before any route runs; the keys themselves arrive when the ingress replica starts.
+app.add_middleware(AccessMiddleware)

@@ -18,8 +18,11 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from serving import audio_formats, errors
 from serving.http import app
+from serving.access import ApiKeys
+from serving.access import configure as configure_access
+from serving.config import AccessSettings, Limits
+from serving.desk_routes import DeskRoutes
 from serving.ingest_routes import IngestRoutes
-from serving.config import Limits
 from serving.errors import ApiError
 from serving.schemas import (
     CatalogSearchResponse,
@@ -54,7 +57,7 @@ class _Stopwatch:
             self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
 
 
-class KefuApi(IngestRoutes):
+class KefuApi(IngestRoutes, DeskRoutes):
     """The route handlers; `Ingress` below is this class served as a FastAPI ingress deployment."""
 
     def __init__(
@@ -66,7 +69,10 @@ class KefuApi(IngestRoutes):
         dialogue: DeploymentHandle,
         limits: Limits,
         min_product_score: float,
+        access: AccessSettings | None = None,
     ):
+        access = access or AccessSettings()
+        configure_access(ApiKeys.from_config(access.api_keys), access.require_api_keys)
         self.transcriber, self.detector, self.catalog, self.dialogue = transcriber, detector, catalog, dialogue
         self.handles = {
             "Transcriber": transcriber,
@@ -284,6 +290,8 @@ class KefuApi(IngestRoutes):
             "reply": result["reply"],
             "handoff": result["handoff"],
             "promotion": result["promotion"],
+            "recommendations": result["recommendations"],
+            "remembered": result["remembered"],
             "timings_ms": clock.ms,
         }
 

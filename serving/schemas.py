@@ -105,7 +105,15 @@ class PromotionOut(BaseModel):
 
 class Handoff(BaseModel):
     required: bool
-    reason: str | None = None
+    reason: str | None = Field(None, description="customer_asked, policy_manual, angry_repeated, angry_customer or "
+                                                 "low_confidence")
+    queue_id: int | None = Field(None, description="the conversation's entry on the agents' queue (GET /v1/handoffs)")
+
+
+class Recommendation(BaseModel):
+    sku: str
+    title: str
+    style_tags: list[str]
 
 
 class MessageResponse(BaseModel):
@@ -123,4 +131,8 @@ class MessageResponse(BaseModel):
     reply: str
     handoff: Handoff
     promotion: PromotionOut | None = Field(None, description="the sales period running now (618, 双11, ...)")
+    recommendations: list[Recommendation] = Field(
+        default_factory=list, description="up to three products in the styles the customer bought before")
+    remembered: list[str] = Field(default_factory=list,
+                                  description="what came from earlier turns or channels: order, defects")
     timings_ms: dict[str, float]

@@ -78,7 +78,8 @@ def tiny_args(work: Path, tiny_whisper, tiny_clip, tiny_yolo, **sections):
         "embedder": vars(embedder),
         "detector": {"model": str(tiny_yolo), "imgsz": 160, "export_dir": str(work / "onnx")},
         "catalog": {"index_dir": str(work / "index"), "min_score": 0.0, "keyword_weight": 1.0},
-        "dialogue": {"store_url": f"sqlite:///{work / 'kefu.db'}"},
+        "dialogue": {"store_url": f"sqlite:///{work / 'kefu.db'}", "keys_file": str(work / "data-keys.json"),
+                     "create_keys": True},
         "limits": {"max_upload_bytes": 2_000_000, "max_audio_seconds": 30, "max_image_pixels": 4_000_000},
     }
     for key, value in sections.items():

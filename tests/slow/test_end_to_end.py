@@ -35,7 +35,8 @@ def real_app(tmp_path_factory):
     build_index(DEMO_CATALOG, work / "index", load_embedder(EmbedderConfig()), progress=False)
     args = dev_args(
         catalog={"index_dir": str(work / "index")},
-        dialogue={"store_url": f"sqlite:///{work / 'kefu.db'}"},
+        dialogue={"store_url": f"sqlite:///{work / 'kefu.db'}", "keys_file": str(work / "data-keys.json"),
+                  "create_keys": True},
     )
     url = start_kefu(args, free_port())
     yield url

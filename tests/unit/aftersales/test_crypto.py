@@ -87,3 +87,15 @@ def test_new_key_command(capsys):
     assert main(["new-key"]) == 0
     assert len(base64.b64decode(capsys.readouterr().out.strip())) == 32
     assert main([]) == 2
+
+
+def test_create_writes_an_owner_only_key_file_once(tmp_path):
+    path = tmp_path / "keys" / "data-keys.json"
+    ring = KeyRing.from_config(str(path), env={}, create=True)
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and ring.active == "k1"
+    sealed = ring.seal("勾丝", "C1")
+    # A second start finds the file and keeps its key: what the first sealed still opens.
+    again = KeyRing.from_config(str(path), env={}, create=True)
+    assert again.open(sealed, "C1") == "勾丝" and KeyRing.create(path).keys == ring.keys
+    with pytest.raises(KeyConfigError):
+        KeyRing.from_config(str(tmp_path / "absent.json"), env={})

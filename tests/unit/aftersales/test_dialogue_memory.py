@@ -93,3 +93,26 @@ def test_inside_a_sales_period_the_friendly_tone_becomes_urgent(store):
     after = DialogueService(store, PolicyEngine.from_dir(ROOT / "configs" / "policies"), KeywordUnderstanding(),
                             ReplyWriter(), clock=lambda: double12 + timedelta(hours=9))  # 19:00: past the cut-off
     assert "16:00" not in after.handle(turn("C1001", "订单O3001什么时候发货", conversation="r")).reply
+
+
+class _Warmer:
+    """A rewriter that keeps every fact (it only adds a greeting) or, asked to, drops the amount."""
+
+    def __init__(self, drop: str | None = None):
+        self.drop = drop
+
+    def rewrite(self, reply: str, language: str, tone: str) -> str:
+        return "亲爱的顾客，" + (reply.replace(self.drop, "") if self.drop else reply)
+
+
+def test_the_rewriter_is_used_only_when_every_fact_survives(store):
+    from aftersales.rewriter import GuardedRewriter
+
+    def service(rewriter):
+        return DialogueService(store, PolicyEngine.from_dir(ROOT / "configs" / "policies"), KeywordUnderstanding(),
+                               ReplyWriter(), clock=lambda: NOW, rewriter=GuardedRewriter(rewriter))
+
+    kept = service(_Warmer()).handle(turn("C1001", "我买的开衫降价了，能保价吗", conversation="r1"))
+    assert kept.reply.startswith("亲爱的顾客，") and "30.00元" in kept.reply
+    dropped = service(_Warmer(drop="30.00元")).handle(turn("C1001", "我买的开衫降价了，能保价吗", conversation="r2"))
+    assert not dropped.reply.startswith("亲爱的顾客，") and "30.00元" in dropped.reply

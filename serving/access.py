@@ -1,0 +1,206 @@
+"""Who may call what: API keys with roles (bot, agent, integration, admin), checked by one middleware on the app.
+
+A key is presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys come from the `access.api_keys` list
+of the Serve config (the key itself, or only its SHA-256 so the config holds no secret) and from KEFU_API_KEYS
+(`name:role:key,name:role:key`). With no key configured at all the service is open (every caller is the admin
+"anonymous"), which suits one developer's box; `access.require_api_keys: true` refuses to start that way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+logger = logging.getLogger("kefu.serving")
+
+KEYS_ENV = "KEFU_API_KEYS"
+ROLES = ("bot", "agent", "integration", "admin")
+# What each role may do; admin may do everything.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "bot": frozenset({"converse"}),
+    "agent": frozenset({"timelines", "handoffs", "orders", "reports"}),
+    "integration": frozenset({"ingest"}),
+}
+# (method, path pattern, capability), first match wins; paths that match none are public (health, API docs).
+ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple((m, re.compile(p), c) for m, p, c in (
+    ("POST", r"^/v1/conversations/[^/]+/messages$", "converse"),
+    ("POST", r"^/v1/audio/(transcriptions|translations)$", "converse"),
+    ("POST", r"^/v1/defects$", "converse"),
+    ("POST", r"^/v1/catalog/search$", "converse"),
+    ("POST", r"^/v1/carts/coupons$", "converse"),
+    ("PUT", r"^/v1/(orders|products|customers|coupons)/[^/]+$", "ingest"),
+    ("GET", r"^/v1/customers/[^/]+/timeline$", "timelines"),
+    ("GET", r"^/v1/handoffs$", "handoffs"),
+    ("POST", r"^/v1/handoffs/[^/]+/(claim|resolve)$", "handoffs"),
+    ("GET", r"^/v1/orders/[^/]+$", "orders"),
+    ("GET", r"^/v1/reports/[^/]+$", "reports"),
+    ("GET", r"^/v1/audit$", "audit"),
+    ("*", r"^/v1/", "admin"),  # a route added without an entry here is the admin's until it gets one
+))
+_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+
+
+class AccessConfigError(ValueError):
+    """An API key entry is unusable: says which and why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: the key's name (written to the audit log) and its role."""
+
+    name: str
+    role: str
+
+    def may(self, capability: str) -> bool:
+        return self.role == "admin" or capability in CAPABILITIES.get(self.role, frozenset())
+
+
+ANONYMOUS = Principal("anonymous", "admin")
+
+
+def required_capability(method: str, path: str) -> str | None:
+    """The capability a request needs, None for public paths."""
+    for route_method, pattern, capability in ROUTES:
+        if route_method in ("*", method) and pattern.match(path):
+            return capability
+    return None
+
+
+class ApiKeys:
+    """The configured keys, kept as SHA-256 digests and compared in constant time."""
+
+    def __init__(self, entries: Sequence[tuple[str, str, bytes]]):
+        names = [name for name, _, _ in entries]
+        if len(set(names)) != len(names):
+            raise AccessConfigError(f"API key names must be unique, got {sorted(names)}")
+        for name, role, digest in entries:
+            if not _NAME.match(name):
+                raise AccessConfigError(f"API key name {name!r} must be 1-64 letters, digits, '.', '_', '@' or '-'")
+            if role not in ROLES:
+                raise AccessConfigError(f"API key {name!r}: role must be one of {ROLES}, got {role!r}")
+            if len(digest) != 32:
+                raise AccessConfigError(f"API key {name!r}: sha256 must be 64 hex digits")
+        self._entries = [(digest, Principal(name, role)) for name, role, digest in entries]
+
+    @classmethod
+    def from_config(cls, listed: Sequence[Mapping[str, Any]], env: Mapping[str, str] | None = None) -> "ApiKeys":
+        """Keys of the config list ({name, role, key | sha256}) and of KEFU_API_KEYS."""
+        entries = []
+        for i, item in enumerate(listed):
+            name, role = str(item.get("name", "")), str(item.get("role", ""))
+            if ("key" in item) == ("sha256" in item):
+                raise AccessConfigError(f"access.api_keys[{i}] ({name}): give exactly one of key and sha256")
+            entries.append((name, role, _digest(str(item["key"])) if "key" in item else _hex(name, item["sha256"])))
+        spec = (os.environ if env is None else env).get(KEYS_ENV, "")
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            name, role, key = (part.split(":", 2) + ["", ""])[:3]
+            if not key:
+                raise AccessConfigError(f"{KEYS_ENV} entries are name:role:key, got {part[:16]!r}...")
+            entries.append((name, role, _digest(key)))
+        return cls(entries)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._entries)
+
+    def principal(self, presented: str) -> Principal | None:
+        digest = _digest(presented)
+        found = None
+        for known, principal in self._entries:
+            if hmac.compare_digest(known, digest):  # every entry compared: the time says nothing about which
+                found = principal
+        return found
+
+
+def _digest(key: str) -> bytes:
+    if len(key) < 16:
+        raise AccessConfigError("an API key must be at least 16 characters")
+    return hashlib.sha256(key.encode("utf-8")).digest()
+
+
+def _hex(name: str, text: Any) -> bytes:
+    try:
+        return bytes.fromhex(str(text))
+    except ValueError:
+        raise AccessConfigError(f"API key {name!r}: sha256 must be 64 hex digits") from None
+
+
+# Filled by the ingress replica's constructor, before it serves a request.
+_keys: ApiKeys | None = None
+
+
+def configure(keys: ApiKeys, require: bool) -> None:
+    global _keys
+    if require and not keys.enabled:
+        raise AccessConfigError(f"access.require_api_keys is set but no API key is configured (config or {KEYS_ENV})")
+    if not keys.enabled:
+        logger.warning("no API keys configured: every caller is admin; set %s before exposing kefu", KEYS_ENV)
+    _keys = keys
+
+
+def principal_of(scope: Scope) -> Principal:
+    """The caller of a request the middleware let through."""
+    return scope.get("state", {}).get("principal", ANONYMOUS)
+
+
+def _presented(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"x-api-key":
+            return value.decode("latin-1").strip()
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+class AccessMiddleware:
+    """401 without a known key, 403 when the key's role may not use the route; lets public paths through."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        capability = required_capability(scope["method"], scope["path"])
+        principal = ANONYMOUS
+        if capability is not None and _keys is not None and _keys.enabled:
+            presented = _presented(scope.get("headers", []))
+            found = _keys.principal(presented) if presented and len(presented) >= 16 else None
+            if found is None:
+                await _deny(scope, receive, send, 401, "an API key is required (Authorization: Bearer <key>)"
+                            if presented is None else "unknown API key", "unauthorized")
+                return
+            if not found.may(capability):
+                await _deny(scope, receive, send, 403, f"role {found.role!r} may not use {capability} routes",
+                            "forbidden")
+                return
+            principal = found
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+async def _deny(scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str) -> None:
+    from serving import errors
+
+    response = errors.envelope(status, message, "authentication_error" if status == 401 else "permission_error",
+                               code)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    await response(scope, receive, send)
+
+
+__all__ = ["ANONYMOUS", "AccessConfigError", "AccessMiddleware", "ApiKeys", "Principal", "ROLES", "configure",
+           "principal_of", "required_capability"]
