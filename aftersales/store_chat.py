@@ -253,10 +253,7 @@ class ChatRecords:
     def claim_handoff(self, handoff_id: int, agent: str, now: datetime) -> HandoffView:
         """The agent takes an open entry; taking one another agent holds raises Conflict."""
         with self._tx(write_lock=True) as s:
-            row = self._locked_handoff(s, handoff_id)
-            if row.status == "resolved" or (row.status == "claimed" and row.claimed_by != agent):
-                raise Conflict(f"handoff {handoff_id} is {row.status}"
-                               + (f" by {row.claimed_by}" if row.status == "claimed" else ""))
+            row = self._locked_handoff(s, handoff_id, agent)
             if row.status == "open":
                 row.status, row.claimed_by, row.claimed_at = "claimed", agent, now
             return self._handoff(s, row)
@@ -265,20 +262,21 @@ class ChatRecords:
         """Close an entry the agent holds (an open one is claimed and closed at once)."""
         check_text(Handoff, note=note)
         with self._tx(write_lock=True) as s:
-            row = self._locked_handoff(s, handoff_id)
-            if row.status == "resolved" or (row.status == "claimed" and row.claimed_by != agent):
-                raise Conflict(f"handoff {handoff_id} is {row.status}"
-                               + (f" by {row.claimed_by}" if row.status == "claimed" else ""))
+            row = self._locked_handoff(s, handoff_id, agent)
             if row.status == "open":
                 row.claimed_by, row.claimed_at = agent, now
             row.status, row.resolved_at = "resolved", now
             row.note = self.keys.seal(note, row.customer_id) if note else ""
             return self._handoff(s, row)
 
-    def _locked_handoff(self, s: Session, handoff_id: int) -> Handoff:
+    def _locked_handoff(self, s: Session, handoff_id: int, agent: str) -> Handoff:
+        """The entry, locked, if `agent` may act on it: open, or claimed by them."""
         row = get_row(s, Handoff, handoff_id, with_for_update=True)
         if row is None:
             raise NotFound("handoff", str(handoff_id))
+        if row.status == "resolved" or (row.status == "claimed" and row.claimed_by != agent):
+            raise Conflict(f"handoff {handoff_id} is {row.status}"
+                           + (f" by {row.claimed_by}" if row.status == "claimed" else ""))
         return row
 
     def _handoff(self, s: Session, row: Handoff) -> HandoffView:

@@ -62,7 +62,7 @@ def _decision(*actions: Action, inputs=None, manual: bool = False) -> Decision:
     return Decision("test", dict(PP_INPUTS if inputs is None else inputs), list(actions), manual)
 
 
-@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("language", ["zh", "en", "id", "th", "vi", "ms", "fil"])
 @pytest.mark.parametrize("action", EXAMPLES, ids=lambda a: f"{a.type}.{a.params.get('variant', '')}")
 def test_every_action_has_a_filled_sentence(writer, caplog, language, action):
     with caplog.at_level(logging.ERROR, logger="kefu.aftersales"):
