@@ -21,6 +21,12 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 }
 
 
+# Currencies whose minor unit exists only on paper: a whole amount is written without ".00".
+_NO_MINOR_UNITS = frozenset({"IDR", "VND"})
+# (thousands, decimal) separators where they differ from "1,234.56".
+_SEPARATORS = {"id": (".", ","), "vi": (".", ",")}
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount of one currency.
@@ -78,11 +84,18 @@ def money_dict(cents: int, currency: str) -> dict[str, Any]:
 
 
 def format_money(cents: int, currency: str, language: str) -> str:
-    """3000 CNY → "30.00元" in Chinese, "¥30.00" otherwise; unknown currencies read "30.00 XXX"."""
+    """3000 CNY → "30.00元" in Chinese, "¥30.00" otherwise; rupiah and dong, which have no coins in use, drop a zero
+    fraction ("Rp25.000" in Indonesian, "500.000₫" in Vietnamese, which group thousands with dots); unknown
+    currencies read "30.00 XXX"."""
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
-    digits = f"{whole:,}.{frac:02d}" if language != "zh" else f"{whole}.{frac:02d}"
+    group, point = _SEPARATORS.get(language, (",", "."))
+    digits = f"{whole:,}".replace(",", group) if language != "zh" else str(whole)
+    if not (currency in _NO_MINOR_UNITS and frac == 0):
+        digits += f"{point}{frac:02d}"
     if language == "zh" and currency == "CNY":
         return f"{sign}{digits}元"
     symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol and language == "vi" and currency == "VND":
+        return f"{sign}{digits}{symbol}"
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"

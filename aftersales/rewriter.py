@@ -15,7 +15,8 @@ from aftersales.replies import DEFAULT_TEMPLATES, ReplyWriter
 
 logger = logging.getLogger("kefu.aftersales")
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# "1,234.56", and the dotted thousands and decimal comma of Indonesian and Vietnamese ("1.234,56", "500.000").
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d{2}(?!\d))?|\d+(?:\.\d+)?"
 # A minus counts only where it cannot be a hyphen ("KF-SW-001", "3-5 days", "7-day").
 _SIGN = r"(?:(?:^|(?<=[\s(（:：]))[-−])?"
 # Symbols written before an amount: ours (money.py) and a few a model may know from elsewhere.

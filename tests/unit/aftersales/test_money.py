@@ -36,7 +36,7 @@ def test_money_dict_has_float_and_cents():
 @pytest.mark.parametrize(
     ("cents", "currency", "language", "text"),
     [(3000, "CNY", "zh", "30.00元"), (3000, "CNY", "en", "¥30.00"), (105, "CNY", "zh", "1.05元"),
-     (123456789, "CNY", "en", "¥1,234,567.89"), (-350, "CNY", "en", "-¥3.50"), (1500, "IDR", "en", "Rp15.00"),
+     (123456789, "CNY", "en", "¥1,234,567.89"), (-350, "CNY", "en", "-¥3.50"), (1500, "IDR", "en", "Rp15"), (2500050, "IDR", "id", "Rp25.000,50"), (50000000, "VND", "vi", "500.000₫"),
      (700, "XYZ", "en", "7.00 XYZ"), (700, "USD", "zh", "$7.00")],
 )
 def test_format_money(cents, currency, language, text):

@@ -22,9 +22,9 @@ NEW_LANGUAGES = ("id", "th", "vi", "ms", "fil")
 AMOUNTS = {
     "zh": (Money(2500, "CNY"), "25.00元"),
     "en": (Money(2500, "USD"), "$25.00"),
-    "id": (Money(2500000, "IDR"), "Rp25,000.00"),
+    "id": (Money(2500000, "IDR"), "Rp25.000"),
     "th": (Money(25000, "THB"), "฿250.00"),
-    "vi": (Money(50000000, "VND"), "₫500,000.00"),
+    "vi": (Money(50000000, "VND"), "500.000₫"),
     "ms": (Money(2500, "MYR"), "RM25.00"),
     "fil": (Money(125000, "PHP"), "₱1,250.00"),
 }
