@@ -141,8 +141,9 @@ class DialogueService:
         if defects and intent != "ask_human" and (intent in WEAK_INTENTS or confidence < WEAK_CONFIDENCE):
             intent, confidence = "defect_complaint", max(d.confidence for d in defects)
         remembered = ["order"] if order_remembered else []
-        if not defects and intent in DEFECT_FOLLOW_UPS and context.defects:
-            # "Then I want a refund" after the photo of the snag: the remedy is for that defect.
+        same_order = order is None or order.id == context.order_id
+        if not defects and intent in DEFECT_FOLLOW_UPS and context.defects and same_order:
+            # "Then I want a refund" after the photo of the snag: the remedy is for that defect (of that order).
             defects = tuple(DefectFinding.from_dict(d) for d in context.defects)
             remembered.append("defects")
         asks_coupons = intent == "coupon_question" or "coupon_question" in understood.other_intents

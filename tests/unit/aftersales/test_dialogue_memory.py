@@ -116,3 +116,11 @@ def test_the_rewriter_is_used_only_when_every_fact_survives(store):
     assert kept.reply.startswith("亲爱的顾客，") and "30.00元" in kept.reply
     dropped = service(_Warmer(drop="30.00元")).handle(turn("C1001", "我买的开衫降价了，能保价吗", conversation="r2"))
     assert not dropped.reply.startswith("亲爱的顾客，") and "30.00元" in dropped.reply
+
+
+def test_a_defect_of_one_order_is_not_remembered_for_another(service, store):
+    store.add_order("O2001", "C1001", [("KF-HM-002", 1, 3900)], status="delivered", created_at=NOW,
+                    paid_at=NOW - timedelta(hours=5), shipped_at=NOW - timedelta(hours=4), delivered_at=NOW)
+    service.handle(turn("C1001", "订单O1001的毛衣勾丝了", conversation="x1"))
+    other = service.handle(turn("C1001", "订单O2001不想要了，我要退货", conversation="x2"))
+    assert other.order_id == "O2001" and other.defects == () and "defects" not in other.remembered
