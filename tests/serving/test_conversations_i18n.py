@@ -4,7 +4,6 @@ the reports, and a database file that holds no message in the clear."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +28,6 @@ def as_(role: str) -> dict[str, str]:
 def api(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo):
     work = tmp_path_factory.mktemp("i18n")
     args = tiny_args(work, tiny_whisper, tiny_clip, tiny_yolo,
-                     dialogue={"understanding": os.environ.get("KEFU_TEST_UNDERSTANDING", "model")},
                      access={"api_keys": [{"name": f"test-{role}", "role": role, "key": key}
                                           for role, key in KEYS.items()]})
     client = httpx.Client(base_url=start_kefu(args, free_port()), timeout=60)
