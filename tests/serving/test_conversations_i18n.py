@@ -56,12 +56,13 @@ def say(api, conversation: str, customer: str, text: str, channel: str = "web") 
     return answer.json()
 
 
-# (language, customer, text, intent, a fact the reply must state)
+# (language, customer, text, intent, a fact the reply must state). O1004 waits for a presale restock: the answer
+# names the product and its restock date.
 SEED_DIALOGUES = [
-    ("zh", "C1004", "我的订单O1004为什么还没发货", "logistics_status", "O1004"),
-    ("en", "C1004", "Why hasn't my order O1004 shipped yet?", "logistics_status", "O1004"),
-    ("id", "C1004", "Kak, kenapa pesanan O1004 belum dikirim juga?", "logistics_status", "O1004"),
-    ("th", "C1004", "ทำไมคำสั่งซื้อ O1004 ยังไม่ส่งของคะ", "logistics_status", "O1004"),
+    ("zh", "C1004", "我的订单O1004为什么还没发货", "logistics_status", "条纹圆领毛衣"),
+    ("en", "C1004", "Why hasn't my order O1004 shipped yet?", "logistics_status", "条纹圆领毛衣"),
+    ("id", "C1004", "Kak, kenapa pesanan O1004 belum dikirim juga?", "logistics_status", "条纹圆领毛衣"),
+    ("th", "C1004", "ทำไมคำสั่งซื้อ O1004 ยังไม่ส่งของคะ", "logistics_status", "条纹圆领毛衣"),
     ("zh", "C1001", "我买的开衫降价了，能保价吗？", "price_protection", "30.00"),
     ("en", "C1001", "The cardigan I bought dropped in price, can I get the difference back?", "price_protection",
      "30.00"),
