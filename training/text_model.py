@@ -399,13 +399,15 @@ test split with 5 % letter typos and every diacritic stripped (seed {meta['split
 ## Architecture
 
 NFKC-normalised text, at most {feat['max_len']} characters. Per character the sum of three embeddings of
-{opts['channels']} values: the lower-cased character ({len(feat['vocab'])} characters seen at least
+{opts['embed_dim']} values: the lower-cased character ({len(feat['vocab'])} characters seen at least
 {opts['min_count']} times in train, others hashed into {feat['oov_buckets']} buckets by code point), the hashed
-character bigram ({feat['bigram_buckets']} buckets) and an is-upper-case flag. Then {len(opts['dilations'])}
-pre-norm residual 1-D convolutions (kernel {opts['kernel']}, dilations {", ".join(map(str, opts['dilations']))},
-GELU, dropout {opts['dropout']}), masked max and mean pooling, a hidden layer and three heads (intent, emotion,
-language), and a per-character BIO head for the slots ({len(meta['tags'])} tags). Loss: the sum of the four
-cross-entropies (label smoothing {opts['label_smoothing']} on intent and emotion; the tag loss on real characters
+character bigram ({feat['bigram_buckets']} buckets) and an is-upper-case flag. Parallel 1-D convolutions of widths
+{", ".join(map(str, opts['widths']))} ({opts['filters']} filters each, ReLU) detect character n-grams; their max over
+the message (dropout {opts['dropout']}) feeds three heads (intent, emotion, language). For the slots, the embeddings
+go through {len(opts['dilations'])} pre-norm residual 1-D convolutions of {opts['channels']} channels (kernel
+{opts['kernel']}, dilations {", ".join(map(str, opts['dilations']))}, GELU) to a per-character BIO head
+({len(meta['tags'])} tags). Loss: the sum of the four cross-entropies (label smoothing {opts['label_smoothing']} on
+intent and emotion; the tag loss on real characters
 only). AdamW (lr {opts['lr']}, weight decay {opts['weight_decay']}, one-cycle), batch {opts['batch_size']},
 {opts['epochs']} epochs, seed {opts['seed']}; the epoch with the best val mean of intent and emotion accuracy was
 kept (epoch {tr['best_epoch']}, val {tr['best_val']:.3f}). Training took {tr['minutes']:.1f} min on
