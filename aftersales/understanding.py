@@ -20,7 +20,9 @@ from aftersales.money import parse_amount
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
 EMOTIONS = ("angry", "anxious", "neutral", "happy")
 SLOT_NAMES = ("order_id", "phone", "amount", "new_address")
-_PHRASE_LANGUAGES = ("zh", "en")
+_PHRASE_LANGUAGES = ("zh", "en", "id", "th", "vi", "ms", "fil")
+# Scripts written without spaces between words: their phrases match anywhere.
+_UNSPACED = frozenset({"zh", "th"})
 _SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
 
 
@@ -62,7 +64,7 @@ class PhraseTable:
 
     def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...]):
         if not isinstance(table, dict):
-            raise ConfigError(file, section, "expected a mapping of label → {zh: [...], en: [...]}")
+            raise ConfigError(file, section, "expected a mapping of label → {language: [phrases]}")
         entries: list[tuple[str, str, str]] = []
         for label, by_language in table.items():
             if label not in labels:
@@ -84,7 +86,15 @@ class PhraseTable:
 
 
 def _phrase_pattern(lang: str, phrase: str) -> str:
-    if lang == "zh":
+    if phrase.startswith("re:"):
+        body = phrase[3:]
+        try:
+            re.compile(body)
+        except re.error as exc:
+            raise ConfigError(DEFAULT_LEXICON, phrase, f"bad pattern: {exc}") from None
+        # A pattern's own groups would shift the table's one-group-per-phrase numbering.
+        return "(?i:" + re.sub(r"\((?!\?)", "(?:", body) + ")"
+    if lang in _UNSPACED:
         return re.escape(phrase)
     stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
     body = r"\s+".join(re.escape(w) for w in stem.split())

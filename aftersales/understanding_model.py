@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from aftersales.errors import InvalidInput
 from aftersales.language import detect_language, normalize_language
-from aftersales.money import parse_amount
+from aftersales.slots import extract
 from aftersales.understanding import KeywordUnderstanding, Lexicon, Understood, default_lexicon
 
 # A second intent the model gives at least this probability is also asked for ("change the address and use my
@@ -18,7 +18,6 @@ from aftersales.understanding import KeywordUnderstanding, Lexicon, Understood, 
 SECOND_INTENT = 0.25
 # Scripts settle the language outright; the model decides among the Latin-script ones (en, id, ms, vi, fil).
 _SCRIPT_LANGUAGES = frozenset({"zh", "th", "ja", "ko"})
-_DIGITS = re.compile(r"\d[\d.,\s]*")
 
 
 class TextReader(Protocol):
@@ -54,42 +53,13 @@ class ModelUnderstanding:
             if label not in (intent, "other")]
         return Understood(language, intent, round(float(reading.intent_scores[intent]), 3), reading.emotion,
                           round(float(reading.emotion_scores[reading.emotion]), 3),
-                          _slots(found.slots, reading.slots), found.defect_mentions, others)
+                          _slots(text, language, reading.slots), found.defect_mentions, others)
 
 
-def _slots(keyword: dict[str, Any], spans: Sequence[Any]) -> dict[str, Any]:
-    """The keyword patterns' slots, completed by the model's spans (the patterns know kefu's own id formats; the
-    model knows how customers write amounts, dates and phone numbers in seven languages)."""
-    by_name: dict[str, list[str]] = {}
-    for span in spans:
-        by_name.setdefault(span.name, []).append(span.text)
-    order_id = keyword.get("order_id") or next(
-        (t.strip("#").upper() for t in by_name.get("order_id", []) if t.strip("#")), None)
-    phone = keyword.get("phone") or next((re.sub(r"[^\d+]", "", t) for t in by_name.get("phone", [])), None)
-    amounts = list(keyword.get("amounts") or [])
-    for written in by_name.get("amount", []):
-        cents = _cents(written)
-        if cents is not None and cents not in amounts:
-            amounts.append(cents)
-    return {"order_id": order_id, "phone": phone or None, "amounts": amounts,
-            "new_address": keyword.get("new_address"), "sku": next(iter(by_name.get("sku", [])), None),
-            "dates": by_name.get("date", [])}
-
-
-def _cents(written: str) -> int | None:
-    """Cents of an amount as written ("¥299", "Rp 150.000", "RM45.90", "250k"), None when unsure."""
-    match = _DIGITS.search(written)
-    if match is None:
-        return None
-    digits = match.group().strip().replace(" ", "")
-    # "150.000" and "1,299" group thousands; "45.90" has decimals: two digits after the last separator.
-    head, sep, tail = max((digits.rpartition(s) for s in ".,"), key=lambda parts: len(parts[0]))
-    number = (re.sub(r"[.,]", "", head) + "." + tail) if sep and len(tail) == 2 else re.sub(r"[.,]", "", digits)
-    try:
-        cents = parse_amount(number)
-    except (InvalidInput, ValueError):
-        return None
-    lowered = written.lower()
-    if re.search(r"\d\s*(k|rb|ribu|nghìn|ngàn)\b", lowered):
-        cents *= 1000
-    return cents
+def _slots(text: str, language: str | None, spans: Sequence[Any]) -> dict[str, Any]:
+    """The slot grammar's values (aftersales/slots.py: ids, phones, money, ISO dates and addresses in seven
+    languages), with the model's sku span."""
+    found = extract(text, language)
+    return {"order_id": found.order_id, "phone": found.phone, "amounts": found.amounts,
+            "new_address": found.new_address, "dates": found.dates,
+            "sku": next((span.text for span in spans if span.name == "sku"), None)}

