@@ -23,8 +23,11 @@ SEVERITIES = ("minor", "moderate", "severe")
 CONCRETE_ACTIONS = frozenset({
     "refund_price_difference", "issue_coupon", "offer_exchange", "offer_return", "offer_refund", "offer_reship",
     "offer_partial_refund",
-    "explain_presale",
+    "explain_presale", "apply_coupons",
 })
+# Actions that settle something only in some variants: an address actually changed (not one asked for), coupons
+# that stack (not the news that none does).
+_CONCRETE_VARIANTS = {"change_address": frozenset({"given"}), "explain_coupon_stack": frozenset({"all", "some"})}
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Case:
         mentioned_coupons: Coupon ids the customer named; empty when they named none (then all held ones count).
         asks_coupons: The customer asked about or to use coupons in this turn (with or without naming them).
         new_address: The address the customer asked to change to, None when not given yet.
+        knowledge: What the product knowledge says to the question (aftersales.knowledge.Answer), None when the
+            turn asked none.
     """
 
     intent: str
@@ -97,6 +102,7 @@ class Case:
     mentioned_coupons: tuple[str, ...] = ()
     asks_coupons: bool = False
     new_address: str | None = None
+    knowledge: Any = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -155,7 +161,8 @@ class Decision:
 
     @property
     def concrete(self) -> bool:
-        return any(a.type in CONCRETE_ACTIONS for a in self.actions)
+        return any(a.type in CONCRETE_ACTIONS or a.params.get("variant") in _CONCRETE_VARIANTS.get(a.type, ())
+                   for a in self.actions)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "inputs": jsonable(self.inputs), "actions": [a.to_dict() for a in self.actions],

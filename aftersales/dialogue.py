@@ -24,6 +24,9 @@ from aftersales.rewriter import GuardedRewriter
 from aftersales.store import Store
 from aftersales.store_chat import TurnOutcome
 from aftersales.turn_input import ProductHit, TurnInput
+from aftersales.knowledge import Embedder
+from aftersales.knowledge import answer as answer_question
+from aftersales.product_match import Named, named_product, shared_words
 from aftersales.understanding import Understanding, Understood
 from aftersales.views import ConversationContext, CustomerView, OrderView, ProductView, jsonable
 
@@ -38,6 +41,12 @@ WEAK_CONFIDENCE = 0.5
 # Intents whose remedy is for a defect: one shown in an earlier turn of the conversation still counts.
 DEFECT_FOLLOW_UPS = frozenset({"defect_complaint", "return_refund", "exchange"})
 DEFAULT_LANGUAGE = "zh"
+# Questions the product's knowledge and the shop's FAQ answer.
+KNOWLEDGE_INTENTS = frozenset({"size_fit", "product_question"})
+# Intents about one item bought: a product named in words picks the order that holds it.
+ITEM_INTENTS = frozenset({"defect_complaint", "return_refund", "exchange", "price_protection"})
+# At most this many products outside the customer's orders are weighed against the named one.
+OTHER_PRODUCTS = 20
 # How long a customer's last conversation is remembered when they write again on another channel.
 MEMORY_DAYS = 7.0
 # Stock at or below which the urgent tone (inside a sales period) says how many are left.
@@ -109,7 +118,7 @@ class DialogueService:
                  clock: Callable[[], datetime] = utc_now, default_language: str = DEFAULT_LANGUAGE,
                  taxonomy: DefectTaxonomy | None = None, erp: HttpErpAdapter | None = None,
                  handoff: HandoffRules | None = None, memory_days: float = MEMORY_DAYS,
-                 rewriter: GuardedRewriter | None = None):
+                 rewriter: GuardedRewriter | None = None, embedder: Embedder | None = None):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
         self.erp = erp
         self.taxonomy = taxonomy or DefectTaxonomy.load()
@@ -117,6 +126,8 @@ class DialogueService:
         self.handoff = handoff or HandoffRules()
         self.memory = timedelta(days=memory_days)
         self.rewriter = rewriter
+        # Sentence embeddings for FAQ questions and for the product a message names in words; None: words only.
+        self.embedder = embedder
 
     def handle(self, turn: TurnInput) -> TurnResult:
         now = self.clock()
@@ -131,8 +142,9 @@ class DialogueService:
         understood = self.understanding.understand(turn.text, turn.language_hint)
         language = (understood.language or normalize_language(turn.transcript_language) or customer.language
                     or self.default_language)
-        order, order_remembered = self._order(turn, understood, customer.id, context)
-        sku = turn.product.sku if turn.product else None
+        viewed = self._viewed(turn)
+        order, order_remembered = self._order(turn, understood, customer.id, context, viewed)
+        sku = turn.product.sku if turn.product else viewed.sku if viewed else None
         if sku is None and order is not None:
             sku = context.sku if context.sku in order.skus else (order.items[0].sku if len(order.items) == 1 else None)
         defects = self._defects(turn, understood)
@@ -152,9 +164,21 @@ class DialogueService:
         held = tuple(self.store.coupons_for(customer.id)) if asks_coupons else ()
         named = tuple(c.id for c in held if re.search(rf"(?<![A-Za-z0-9]){re.escape(c.id)}(?![A-Za-z0-9])",
                                                       turn.text, re.IGNORECASE))
-        decision = self.policy.decide(Case(intent, order, sku, defects, now, coupons=held, mentioned_coupons=named,
-                                           asks_coupons=asks_coupons,
-                                           new_address=understood.slots.get("new_address")))
+        knowledge = None
+        if intent in KNOWLEDGE_INTENTS:
+            knowledge = answer_question(turn.text, language, self._product(sku), self.store.faqs(), self.embedder,
+                                        size_question=intent == "size_fit")
+        shopping = (turn.cart or viewed is not None) and not turn.order_id and not understood.slots.get("order_id")
+        if intent == "coupon_question" and shopping:
+            # A coupon question about what the customer is about to buy: the stacking rule on the cart (or on one
+            # of the product in view), not on an earlier order.
+            lines = [(line.sku, line.quantity, line.unit_price_cents) for line in turn.cart] or [(viewed.sku, 1, None)]
+            decision = self.stack_cart(customer.id, lines, list(named), self._product(lines[0][0]).currency)
+        else:
+            decision = self.policy.decide(Case(intent, order, sku, defects, now, coupons=held,
+                                               mentioned_coupons=named, asks_coupons=asks_coupons,
+                                               new_address=understood.slots.get("new_address"), knowledge=knowledge))
+        decision = self._localized(decision, language)
         earlier = self.store.recent_emotions(customer.id, now - timedelta(hours=self.handoff.angry_window_h))
         reason = self.handoff.reason(intent, confidence, understood.emotion, decision, earlier, bool(defects))
         queued = self.store.active_handoff(turn.conversation_id)
@@ -181,6 +205,41 @@ class DialogueService:
         logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
                     result.order_id, decision.rule, reason)
         return result
+
+    def _product(self, sku: str | None) -> ProductView | None:
+        if sku is None:
+            return None
+        try:
+            return self.store.get_product(sku)
+        except NotFound:
+            return None
+
+    def _viewed(self, turn: TurnInput) -> ProductView | None:
+        """The product the customer is looking at; one kefu does not know is a bad reference (4xx), never ignored."""
+        if turn.viewed is None:
+            for i, line in enumerate(turn.cart):
+                if self._product(line.sku) is None:
+                    raise UnknownReference(f"cart.{i}.sku", "product", line.sku)
+            return self._product(turn.cart[0].sku) if turn.cart else None
+        v = turn.viewed
+        try:
+            if v.sku is not None:
+                return self.store.get_product(v.sku)
+            return self.store.product_listed(v.channel or turn.channel if v.item_id else v.channel, v.item_id, v.url)
+        except NotFound:
+            which = "sku" if v.sku else "item_id" if v.item_id else "url"
+            raise UnknownReference(f"product.{which}", "product", v.sku or v.item_id or v.url or "") from None
+
+    def _localized(self, decision: Decision, language: str) -> Decision:
+        """Product titles in the customer's language where the shop gave one ("title" next to a "sku")."""
+        def local(params: dict[str, Any]) -> dict[str, Any]:
+            product = self._product(params.get("sku")) if isinstance(params.get("sku"), str) else None
+            if product is None or not product.titles or "title" not in params:
+                return params
+            return {**params, "title": product.title_in(language)}
+
+        actions = [dataclasses.replace(a, params=local(a.params)) for a in decision.actions]
+        return dataclasses.replace(decision, inputs=local(decision.inputs), actions=actions)
 
     def _recommend(self, intent: str, customer_id: str, sku: str | None, handoff: str | None) -> list[ProductView]:
         if intent not in RECOMMEND_AFTER or handoff is not None:
@@ -261,9 +320,10 @@ class DialogueService:
             logger.warning("order %s from the ERP: %s", order_id, exc)
             return None
 
-    def _order(self, turn: TurnInput, understood: Understood, customer_id: str,
-               context: ConversationContext) -> tuple[OrderView | None, bool]:
-        """The order the turn is about, and whether it came from an earlier turn rather than this one."""
+    def _order(self, turn: TurnInput, understood: Understood, customer_id: str, context: ConversationContext,
+               viewed: ProductView | None = None) -> tuple[OrderView | None, bool]:
+        """The order the turn is about, and whether it came from an earlier turn rather than this one. A product
+        named in words that is in none of the customer's orders leaves the order unknown (the policy asks which)."""
         if turn.order_id:
             order = self._owned(turn.order_id, customer_id)
             if order is None:
@@ -273,16 +333,30 @@ class DialogueService:
         if mentioned:
             # A wrong number typed by the customer must not silently answer about another order: ask again.
             return self._owned(mentioned, customer_id), False
+        orders = self.store.orders_for(customer_id)
+        shown = turn.product.sku if turn.product is not None else viewed.sku if viewed is not None else None
+        if shown is None and orders and understood.intent in ITEM_INTENTS | {"defect_complaint"}:
+            named = self._named(turn.text, orders)
+            if named.sku is not None:
+                holding = next((o for o in orders if named.sku in o.skus), None)
+                return holding, False
         if context.order_id:
             order = self._owned(context.order_id, customer_id)
-            if order is not None:
+            if order is not None and (shown is None or shown in order.skus):
                 return order, True
-        orders = self.store.orders_for(customer_id)
-        if turn.product is not None:
-            with_product = next((o for o in orders if turn.product.sku in o.skus), None)
+        if shown is not None:
+            with_product = next((o for o in orders if shown in o.skus), None)
             if with_product is not None:
                 return with_product, False
         return (orders[0] if orders else None), False
+
+    def _named(self, text: str, orders: list[OrderView]) -> Named:
+        """The product the text names among those the customer bought, or another of the shop's (by shared words:
+        embedding the whole catalog on every turn would cost more than the turn)."""
+        owned = [p for p in (self._product(sku) for sku in dict.fromkeys(s for o in orders for s in o.skus)) if p]
+        others = [p for p in self.store.products() if p.sku not in {o.sku for o in owned}
+                  and shared_words(text, p) > 0][:OTHER_PRODUCTS]
+        return named_product(text, owned, others, self.embedder)
 
     def _defects(self, turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
         shown = [DefectFinding(i.label, min(max(i.confidence, 0.0), 1.0), "image", i.box, i.severity, i.count,

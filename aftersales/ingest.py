@@ -100,6 +100,56 @@ class PricePointIn(_Strict):
     effective_at: AwareDatetime
 
 
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+# A text in one language, or one per language ({"zh": "...", "en": "..."}): what the shop wrote, answered as written.
+LocalText = Annotated[str, StringConstraints(min_length=1, max_length=5000)] | dict[
+    Language, Annotated[str, StringConstraints(min_length=1, max_length=5000)]]
+Range = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+def _range(name: str, value: list[float] | None) -> None:
+    if value is not None and not 0 <= value[0] <= value[1]:
+        raise ValueError(f"{name} must be [low, high] with 0 ≤ low ≤ high")
+
+
+class SizeRowIn(_Strict):
+    size: str = Field(..., min_length=1, max_length=20, description="the size's name: S, M, L, 38, 27.5 ...")
+    height: Range | None = Field(None, description="wearer's height in cm, [from, to]")
+    weight: Range | None = Field(None, description="wearer's weight in kg, [from, to]")
+    chest: float | None = Field(None, gt=0, description="garment measurements in cm")
+    waist: float | None = Field(None, gt=0)
+    hip: float | None = Field(None, gt=0)
+    length: float | None = Field(None, gt=0)
+    shoulder: float | None = Field(None, gt=0)
+    foot: float | None = Field(None, gt=0, description="foot length in cm (shoes)")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "SizeRowIn":
+        _range("height", self.height)
+        _range("weight", self.weight)
+        return self
+
+
+class SizeChartIn(_Strict):
+    unit: Literal["cm"] = "cm"
+    rows: list[SizeRowIn] = Field(..., min_length=1, max_length=30, description="smallest size first")
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SizeChartIn":
+        if len({r.size for r in self.rows}) != len(self.rows):
+            raise ValueError("a size is listed twice")
+        return self
+
+
+class ChannelItemIn(_Strict):
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+    item_id: Id
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
+
+
+KNOWLEDGE_FIELDS = ("materials", "care", "dimensions", "usage", "warranty")
+
+
 class ProductIn(_Strict):
     title: str = Field(..., min_length=1, max_length=300)
     description: str = Field("", max_length=5000)
@@ -113,6 +163,31 @@ class ProductIn(_Strict):
         default_factory=list, max_length=30)
     price_history: list[PricePointIn] = Field(default_factory=list, max_length=1000,
                                               description="earlier prices; the current price is added as of now")
+    titles: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        default_factory=dict, description="the title in other languages: {\"en\": \"Wool cardigan\"}")
+    channel_items: list[ChannelItemIn] = Field(default_factory=list, max_length=20,
+                                               description="the product's item id and page on each channel")
+    size_chart: SizeChartIn | None = None
+    materials: LocalText | None = None
+    care: LocalText | None = Field(None, description="washing and care, e.g. {\"en\": \"Hand wash cold...\"}")
+    dimensions: LocalText | None = None
+    usage: LocalText | None = Field(None, description="how to use or install it")
+    warranty: LocalText | None = None
+
+    @property
+    def knowledge(self) -> dict[str, Any]:
+        """What the store keeps as the product's knowledge (the fields given, JSON-ready)."""
+        out: dict[str, Any] = {name: getattr(self, name) for name in KNOWLEDGE_FIELDS if getattr(self, name)}
+        if self.size_chart is not None:
+            out["size_chart"] = self.size_chart.model_dump(exclude_none=True)
+        return out
+
+
+class FaqIn(_Strict):
+    language: Language
+    question: str = Field(..., min_length=1, max_length=2000)
+    answer: str = Field(..., min_length=1, max_length=5000)
+    sku: Id | None = Field(None, description="the product it is about; null for the whole shop")
 
 
 class IdentityIn(_Strict):
@@ -159,7 +234,7 @@ class CouponIn(_Strict):
         return self
 
 
-KINDS = ("order", "product", "customer", "coupon")
+KINDS = ("order", "product", "customer", "coupon", "faq")
 
 
 def ingest(store: Any, kind: str, key: str, payload: Any, now: datetime) -> bool:
@@ -176,8 +251,10 @@ def ingest(store: Any, kind: str, key: str, payload: Any, now: datetime) -> bool
         return store.put_customer(key, CustomerIn.model_validate(payload))
     if kind == "coupon":
         return store.put_coupon(key, CouponIn.model_validate(payload))
+    if kind == "faq":
+        return store.put_faq(key, FaqIn.model_validate(payload))
     raise InvalidInput(f"unknown kind {kind!r}; expected one of {KINDS}")
 
 
-__all__ = ["KINDS", "ingest", "CouponIn", "CustomerIn", "IdentityIn", "LogisticsEventIn", "OrderIn", "OrderItemIn", "PricePointIn",
-           "ProductIn"]
+__all__ = ["KINDS", "KNOWLEDGE_FIELDS", "ingest", "ChannelItemIn", "CouponIn", "CustomerIn", "FaqIn", "IdentityIn",
+           "LogisticsEventIn", "OrderIn", "OrderItemIn", "PricePointIn", "ProductIn", "SizeChartIn", "SizeRowIn"]

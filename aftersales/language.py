@@ -50,3 +50,31 @@ def detect_language(text: str, latin_words: Mapping[str, frozenset[str]]) -> str
         return "en"
     # Malay and Indonesian share most function words, so the words only one of them uses decide; a tie reads Indonesian.
     return next(lang for lang, n in votes.items() if n == best)
+
+
+# Words one of the two languages uses and the other does not (or hardly): Malaysian "tak, nak, dah, kat" against
+# Indonesian "gak, udah, gimana, banget"; both share most of their function words.
+_MALAY_ONLY = frozenset("""
+tak x nak dah kat je jer sikit macam mcm camne bila awak encik korang wang duit kasut percuma hantar dihantar
+baucar saiz pulangan bayaran rosak kedai tq kaseh lah mahu kerana sahaja ker poslaju ringgit rm calar koyak
+kemik tercalar semalam esok tengok beritahu faham cuba penghantaran dgn utk sy takde tiada kot
+""".split())
+_INDONESIAN_ONLY = frozenset("""
+gak ga nggak ngga enggak udah gimana banget aja dong sih deh kok gue gua lo lu elo sepatu gratis uang dikirim
+ongkir resi ukuran pengembalian dikembalikan kapan rusak toko gan mas mbak bisa bikin tau nih tuh biar emang nanya
+yg sdh blm tdk krn udh gmn bgt makasih terimakasih pesanannya barangnya sobek robek penyok lecet baret kemarin
+besok lihat liat ngerti coba pengiriman jd sm dapet
+""".split())
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def malay_or_indonesian(text: str, guess: str | None) -> str | None:
+    """The model's `guess`, unless it is Malay or Indonesian and the words only one of the two uses say otherwise."""
+    if guess not in ("ms", "id"):
+        return guess
+    words = _WORDS.findall(text.lower())
+    malay = sum(w in _MALAY_ONLY for w in words)
+    indonesian = sum(w in _INDONESIAN_ONLY for w in words)
+    if malay == indonesian:
+        return guess
+    return "ms" if malay > indonesian else "id"

@@ -21,6 +21,34 @@ _LISTED_DAYS = 60
 _PRICE_DROPS = (("KF-SW-001", "299.00", 2), ("KF-DR-001", "399.00", 1))
 
 
+_TOPS = {"unit": "cm", "rows": [
+    {"size": "S", "height": [150, 160], "weight": [40, 50], "chest": 88, "length": 60},
+    {"size": "M", "height": [160, 168], "weight": [50, 58], "chest": 94, "length": 62},
+    {"size": "L", "height": [168, 175], "weight": [58, 68], "chest": 100, "length": 64},
+    {"size": "XL", "height": [175, 185], "weight": [68, 80], "chest": 106, "length": 66}]}
+_KNIT_CARE = {"zh": "建议冷水手洗或洗衣机羊毛轻柔档，平铺晾干，不可烘干，不可漂白，低温熨烫。",
+              "en": "Hand wash cold or use the machine's wool cycle; dry flat; do not tumble dry or bleach; "
+                    "iron on low.",
+              "id": "Cuci tangan dengan air dingin atau mode wol di mesin cuci; keringkan mendatar; jangan "
+                    "dikeringkan dengan mesin pengering atau diberi pemutih; setrika suhu rendah."}
+# Titles in other languages and what the demo shop tells about a few products (size chart, materials, care).
+_KNOWLEDGE = {
+    "KF-SW-001": ({"en": "French retro knit cardigan, cream", "id": "Kardigan rajut retro Prancis, putih gading"},
+                  {"size_chart": _TOPS, "care": _KNIT_CARE,
+                   "materials": {"zh": "羊毛 30%，腈纶 70%", "en": "30% wool, 70% acrylic"}}),
+    "KF-SW-002": ({"en": "Chunky turtleneck sweater, oatmeal"}, {"size_chart": _TOPS, "care": _KNIT_CARE}),
+    "KF-SW-003": ({"en": "Striped crew-neck sweater, navy"}, {"size_chart": _TOPS, "care": _KNIT_CARE}),
+    "KF-DR-001": ({"en": "French floral tea dress"}, {"size_chart": _TOPS, "materials": {
+        "zh": "100% 聚酯纤维（雪纺）", "en": "100% polyester chiffon"}}),
+    "KF-JK-001": ({"en": "Zip-up denim jacket, washed blue", "id": "Jaket denim ritsleting, biru pudar"},
+                  {"size_chart": _TOPS, "care": {"en": "Machine wash cold inside out; may fade at first wash."}}),
+    "KF-TS-001": ({"en": "White cotton T-shirt", "id": "Kaos katun putih"}, {"size_chart": _TOPS}),
+    "KF-HM-001": ({"en": "Blue-and-white ceramic mug"}, {
+        "dimensions": {"zh": "容量 350ml，高 9.5 cm，口径 8 cm", "en": "350 ml, 9.5 cm tall, 8 cm across"},
+        "care": {"zh": "可用洗碗机和微波炉，勿干烧。", "en": "Dishwasher and microwave safe; do not heat empty."}}),
+}
+
+
 @dataclass(frozen=True)
 class _DemoCustomer:
     id: str
@@ -53,7 +81,8 @@ def read_catalog(catalog_csv: Path) -> list[ProductView]:
         ProductView(
             sku=p.sku, title=p.title, description=p.description, category=p.category, price_cents=p.price_cents,
             currency=p.currency, stock=p.stock, presale=p.presale, restock_date=p.restock_date,
-            style_tags=p.style_tags,
+            style_tags=p.style_tags, titles=_KNOWLEDGE.get(p.sku, ({}, {}))[0],
+            knowledge=_KNOWLEDGE.get(p.sku, ({}, {}))[1],
         )
         for p in products
     ]

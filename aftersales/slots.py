@@ -70,12 +70,13 @@ def extract(text: str, language: str | None = None) -> Slots:
     phones = _phones(text)
     order_id = _order_id(text, phones)
     taken = [order_id] if order_id else []
-    amounts, money_spans = _amounts(text, language)
+    id_spans = _spans(text, taken) + [(start, end) for start, end, _ in phones]
+    amounts, money_spans = _amounts(text, language, id_spans)
     return Slots(order_id=order_id.upper() if order_id else None,
                  phone=re.sub(r"[^\d+]", "", phones[0][2]) if phones else None,
                  amounts=amounts,
-                 dates=_dates(text, language, [*money_spans, *(span for span in _spans(text, taken))]),
-                 new_address=new_address(text))
+                 dates=_dates(text, language, [*money_spans, *id_spans]),
+                 new_address=new_address(text, id_spans))
 
 
 def _spans(text: str, values: list[str]) -> list[tuple[int, int]]:
@@ -125,7 +126,9 @@ _SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|m
            r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php)")
 _AMOUNT = re.compile(
     rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
-    rf"(?<![A-Za-z0-9.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z]))")
+    rf"(?<![A-Za-z0-9.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9À-ỹ]))")
+# Vietnamese "1 triệu 2", "1tr2": one million two hundred thousand.
+_MILLION_AND = re.compile(r"(?i)(?<![\w.,])(\d{1,3})\s?(?:triệu|trieu|tr)\s?(\d)(?![\d\w])")
 _MULTIPLIERS = {"k": 1000, "rb": 1000, "ribu": 1000, "nghìn": 1000, "nghin": 1000, "ngàn": 1000, "ngan": 1000,
                 "jt": 1_000_000, "juta": 1_000_000, "tr": 1_000_000, "triệu": 1_000_000, "trieu": 1_000_000}
 
@@ -146,10 +149,17 @@ def _number(written: str, language: str | None) -> int | None:
         return None
 
 
-def _amounts(text: str, language: str | None) -> tuple[list[int], list[tuple[int, int]]]:
+def _amounts(text: str, language: str | None,
+             taken: list[tuple[int, int]] = ()) -> tuple[list[int], list[tuple[int, int]]]:
     amounts: list[int] = []
-    spans = []
+    spans: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []
+    for m in _MILLION_AND.finditer(text):
+        spans.append((m.start(), m.end()))
+        found.append((m.start(), (int(m.group(1)) * 10 + int(m.group(2))) * 100_000 * 100))
     for m in _AMOUNT.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in [*spans, *taken]):
+            continue  # part of "1 triệu 2" or of an order id
         written = m.group(1) or m.group(3)
         cents = _number(written, language)
         if cents is None or cents == 0:
@@ -157,6 +167,8 @@ def _amounts(text: str, language: str | None) -> tuple[list[int], list[tuple[int
         unit = (m.group(2) or "").strip().lower() or _unit(m.group())
         cents *= _MULTIPLIERS.get(unit, 1)
         spans.append((m.start(), m.end()))
+        found.append((m.start(), cents))
+    for _, cents in sorted(found):
         if cents not in amounts:
             amounts.append(cents)
     return amounts, spans
@@ -279,20 +291,26 @@ _ADDRESS_TAIL = re.compile(
     r"naman|lang|salamat)|[\s,，]*(?:ครับ|ค่ะ|คะ|นะ|นะคะ|นะครับ|จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
     r"麻烦了|辛苦了))[\s!?.。！？~]*)+$")
 # Addresses hold periods ("Jl. Melati No. 12", "Brgy. San Isidro"): only a clause that starts after one ends it.
-_ADDRESS_END = re.compile(r"(?i)[!?！？。\n]|[,，;；]\s*(?=[\u4e00-\u9fff])|[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|"
+_ADDRESS_END = re.compile(r"(?i)[!?！？。\n]|\s*(?:ครับ|ค่ะ|คะ|นะคะ|นะครับ|จ้า|ด่วน)|[,，;；]\s*(?=[\u4e00-\u9fff])|[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|"
                           r"saka|terima|makasih|salamat|cảm|cam|ขอบคุณ|并且|还有|另外|顺便)\b)")
 
 
-def new_address(text: str) -> str | None:
-    """The address after the words that ask for it ("change the shipping address to …", "改成…", "alamat ke …")."""
-    m = _ADDRESS_INTRO.search(text)
-    if m is None:
-        return None
-    rest = text[m.end():]
-    end = _ADDRESS_END.search(rest)
-    value = rest[:end.start()] if end else rest
-    value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”")
-    # An address names a place: digits (a number, a postcode) or at least two parts.
-    if len(value) < 4 or not (re.search(r"\d", value) or len(re.split(r"[,，\s]+", value)) >= 2):
-        return None
-    return value
+def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
+    """The address after the words that ask for it ("change the shipping address to …", "改成…", "alamat ke …");
+    an order id or phone number after it (`taken` spans) is not part of it."""
+    for m in _ADDRESS_INTRO.finditer(text):
+        start = m.end()
+        stop = min([s for s, _ in taken if s >= start] + [len(text)])
+        rest = text[start:stop]
+        colon = re.search(r"[:：]\s*", rest[:30])
+        if colon:
+            rest = rest[colon.end():]  # "đổi địa chỉ giúp em, em về quê rồi: 15 Hùng Vương …"
+        end = _ADDRESS_END.search(rest)
+        value = rest[:end.start()] if end else rest
+        value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）")
+        # An address names a place: a number (house, postcode) and at least two parts, or a Chinese one of six
+        # characters or more.
+        parts = [p for p in re.split(r"[,，\s]+", value) if p]
+        if re.search(r"\d", value) and (len(parts) >= 2 or len(value) >= 6):
+            return value
+    return None

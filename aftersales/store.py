@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,12 +36,15 @@ from aftersales.tables import (
     Order,
     OrderItem,
     PriceHistory,
+    FaqEntry,
     Product,
+    ProductChannelItem,
 )
 from aftersales.views import (
     CHANNELS,
     ORDER_STATUSES,
     CustomerView,
+    FaqView,
     OrderView,
     PricePoint,
     ProductView,
@@ -48,7 +52,7 @@ from aftersales.views import (
 
 if TYPE_CHECKING:
     from aftersales.coupons import Coupon
-    from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+    from aftersales.ingest import CouponIn, CustomerIn, FaqIn, OrderIn, ProductIn
 
 logger = logging.getLogger("kefu.aftersales")
 
@@ -141,6 +145,7 @@ class Store(ChatRecords):
             sku=product.sku, title=product.title, description=product.description, category=product.category,
             price_cents=product.price_cents, currency=product.currency, stock=product.stock,
             presale=product.presale, restock_date=product.restock_date, style_tags=list(product.style_tags),
+            titles=dict(product.titles), knowledge=dict(product.knowledge),
         )
         check_text(Product, sku=product.sku, title=product.title, description=product.description,
               category=product.category, currency=product.currency)
@@ -292,6 +297,41 @@ class Store(ChatRecords):
         """The coupon as given; a holder not yet known is created."""
         with self._tx() as s:
             return store_ingest.put_coupon(s, coupon_id, data)
+
+    def put_faq(self, faq_id: str, data: FaqIn) -> bool:
+        """One FAQ entry as given; a product it names must be known (UnknownReference "sku")."""
+        with self._tx() as s:
+            return store_ingest.put_faq(s, faq_id, data)
+
+    def faqs(self) -> list[FaqView]:
+        """The shop's FAQ entries, by id."""
+        with self._tx() as s:
+            return [FaqView(r.id, r.language, r.question, r.answer, r.sku)
+                    for r in s.scalars(select(FaqEntry).order_by(FaqEntry.id))]
+
+    def product_listed(self, channel: str | None, item_id: str | None = None, url: str | None = None) -> ProductView:
+        """The product a channel lists under `item_id` (on `channel`, or any channel when None) or at `url`;
+        NotFound when none does. A URL not stored as such still names the product when a known item id of the
+        channel is one of its numbers (?id=652301234567)."""
+        with self._tx() as s:
+            query = select(ProductChannelItem)
+            if item_id is not None:
+                query = query.where(ProductChannelItem.item_id == item_id)
+            elif url is not None:
+                query = query.where(ProductChannelItem.url == store_ingest.normalize_url(url))
+            else:
+                raise InvalidInput("a listed product is named by item_id or url")
+            if channel is not None:
+                query = query.where(ProductChannelItem.channel == channel)
+            row = s.scalars(query.order_by(ProductChannelItem.channel)).first()
+            if row is None and url is not None:
+                numbers = re.findall(r"\d{5,}", url)
+                if numbers:
+                    row = s.scalars(select(ProductChannelItem).where(ProductChannelItem.item_id.in_(numbers))
+                                    .order_by(ProductChannelItem.channel)).first()
+            if row is None:
+                raise NotFound("product", item_id or url or "")
+            return product_view(get_row(s, Product, row.sku))
 
     def coupons_for(self, customer_id: str) -> list[Coupon]:
         """Coupons the customer may use, by id: their own and shop-wide ones, less those applied to any order of

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,15 +23,17 @@ from aftersales.tables import (
     ChannelIdentity,
     CouponRow,
     Customer,
+    FaqEntry,
     LogisticsEvent,
     Order,
     OrderItem,
     PriceHistory,
     Product,
+    ProductChannelItem,
 )
 
 if TYPE_CHECKING:
-    from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+    from aftersales.ingest import CouponIn, CustomerIn, FaqIn, OrderIn, ProductIn
 
 # Orders in these states never took the customer's money, so coupons applied to them are not spent.
 _UNSPENT_STATUSES = ("pending_payment", "closed")
@@ -110,8 +113,9 @@ def put_product(s: Session, sku: str, data: ProductIn, now: datetime) -> bool:
             raise InvalidInput(f"price_history of {sku} has two points at the same time")
     values = dict(title=data.title, description=data.description, category=data.category, price_cents=price,
                   currency=data.currency, stock=data.stock, presale=data.presale, restock_date=data.restock_date,
-                  style_tags=list(data.style_tags))
+                  style_tags=list(data.style_tags), titles=dict(data.titles), knowledge=data.knowledge)
     created = _insert_or_update(s, Product, {"sku": sku}, values)
+    _channel_items(s, sku, data)
     stored = {p.effective_at: p.price_cents
               for p in s.scalars(select(PriceHistory).where(PriceHistory.sku == sku))}
     wanted = dict(stored if given is None else given)
@@ -128,6 +132,34 @@ def put_product(s: Session, sku: str, data: ProductIn, now: datetime) -> bool:
         s.execute(delete(PriceHistory).where(PriceHistory.sku == sku))
         s.add_all(PriceHistory(sku=sku, price_cents=c, effective_at=at) for at, c in sorted(wanted.items()))
     return created
+
+
+def _channel_items(s: Session, sku: str, data: ProductIn) -> None:
+    """The product's channel listings become exactly those given; a listing another product had moves to this one."""
+    wanted = {(i.channel, i.item_id): normalize_url(i.url) for i in data.channel_items}
+    if len(wanted) != len(data.channel_items):
+        raise InvalidInput(f"channel_items of {sku} list one channel item twice")
+    s.execute(delete(ProductChannelItem).where(ProductChannelItem.sku == sku))
+    for (channel, item_id), url in wanted.items():
+        s.execute(delete(ProductChannelItem).where(ProductChannelItem.channel == channel,
+                                                   ProductChannelItem.item_id == item_id))
+        s.add(ProductChannelItem(channel=channel, item_id=item_id, sku=sku, url=url))
+
+
+def normalize_url(url: str | None) -> str | None:
+    """A product page's URL as compared: scheme and host lower-cased, no fragment, no trailing slash."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
+
+
+def put_faq(s: Session, faq_id: str, data: FaqIn) -> bool:
+    check_id("faq id", faq_id, FaqEntry, "id")
+    if data.sku is not None and get_row(s, Product, data.sku) is None:
+        raise UnknownReference("sku", "product", data.sku)
+    return _insert_or_update(s, FaqEntry, {"id": faq_id}, dict(language=data.language, question=data.question,
+                                                               answer=data.answer, sku=data.sku))
 
 
 # Orders ------------------------------------------------------------------------------------------------------------

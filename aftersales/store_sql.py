@@ -26,7 +26,7 @@ _PG_SCHEMES = ("postgresql", "postgres")
 _SCHEMA_LOCK = 0x6B656675
 # Columns added to tables after kefu first shipped: create_all only creates missing tables, so a database from an
 # older kefu gets these by ALTER TABLE (each must have a server default, which fills the rows already there).
-_ADDED_COLUMNS = {"orders": ("carrier", "tracking_number")}
+_ADDED_COLUMNS = {"orders": ("carrier", "tracking_number"), "products": ("titles", "knowledge")}
 
 
 def make_engine(url: str) -> Engine:

@@ -25,7 +25,8 @@ def product_view(row: Product) -> ProductView:
     return ProductView(
         sku=row.sku, title=row.title, description=row.description or "", category=row.category,
         price_cents=row.price_cents, currency=row.currency, stock=row.stock, presale=bool(row.presale),
-        restock_date=row.restock_date, style_tags=tuple(row.style_tags or ()),
+        restock_date=row.restock_date, style_tags=tuple(row.style_tags or ()), titles=dict(row.titles or {}),
+        knowledge=dict(row.knowledge or {}),
     )
 
 

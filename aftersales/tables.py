@@ -85,6 +85,33 @@ class Product(Base):
     restock_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # JSON, not PostgreSQL's JSONB: the text is kept as written (key order included), as SQLite keeps it.
     style_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Titles per language ({"en": "Wool cardigan"}) and product knowledge (size chart, materials, care, dimensions,
+    # usage, warranty: aftersales.knowledge), as ingested.
+    titles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    knowledge: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+
+
+class ProductChannelItem(Base):
+    """A product as a sales channel lists it: its item id there and its page's URL."""
+
+    __tablename__ = "product_channel_items"
+
+    channel: Mapped[str] = mapped_column(identifier(16), primary_key=True)
+    item_id: Mapped[str] = mapped_column(identifier(64), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), index=True)
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)
+
+
+class FaqEntry(Base):
+    """One question and answer of the shop's FAQ, in one language, for the whole shop or one product."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[str] = mapped_column(identifier(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(ForeignKey("products.sku"), nullable=True, index=True)
 
 
 class PriceHistory(Base):

@@ -30,6 +30,42 @@ class ProductHit:
 
 
 @dataclass(frozen=True)
+class ViewedProduct:
+    """The product the customer is looking at, as the channel names it: a sku, or the channel's item id or page URL.
+
+    Attributes:
+        sku: kefu's sku.
+        item_id: The channel's id of the listing.
+        url: The listing's page.
+        channel: Whose item id or URL it is; None: the turn's channel.
+    """
+
+    sku: str | None = None
+    item_id: str | None = None
+    url: str | None = None
+    channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if sum(v is not None for v in (self.sku, self.item_id, self.url)) != 1:
+            raise InvalidInput("product names the product by exactly one of sku, item_id and url")
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One line of the customer's cart.
+
+    Attributes:
+        sku: The product.
+        quantity: Units.
+        unit_price_cents: The price shown for one unit, None for the product's current price.
+    """
+
+    sku: str
+    quantity: int = 1
+    unit_price_cents: int | None = None
+
+
+@dataclass(frozen=True)
 class TurnInput:
     """One customer turn as the serving layer hands it over.
 
@@ -43,6 +79,8 @@ class TurnInput:
         transcript_language: Language the transcriber heard, None without a voice note.
         product: Product identified from photos or video.
         photos: The detector's boxes in each photo, with the photo's size (severity depends on both).
+        viewed: The product the customer is looking at (before any order), None when not said.
+        cart: The customer's cart, empty when not sent.
     """
 
     conversation_id: str
@@ -54,6 +92,8 @@ class TurnInput:
     transcript_language: str | None = None
     product: ProductHit | None = None
     photos: tuple[PhotoDetections, ...] = ()
+    viewed: ViewedProduct | None = None
+    cart: tuple[CartLine, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("conversation_id", "customer_id"):
@@ -65,6 +105,7 @@ class TurnInput:
         if not isinstance(self.text, str):
             raise InvalidInput(f"text must be a string, got {type(self.text).__name__}")
         object.__setattr__(self, "photos", tuple(_photo(p) for p in self.photos))
+        object.__setattr__(self, "cart", tuple(self.cart))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
@@ -88,7 +129,27 @@ class TurnInput:
             transcript_language=data.get("transcript_language"),
             product=product,
             photos=tuple(data.get("photos") or ()),
+            viewed=_viewed(data.get("viewed")),
+            cart=tuple(_cart_line(line) for line in data.get("cart") or ()),
         )
+
+
+def _viewed(item: Any) -> ViewedProduct | None:
+    if item is None or isinstance(item, ViewedProduct):
+        return item
+    if not isinstance(item, Mapping) or set(item) - {"sku", "item_id", "url", "channel"}:
+        raise InvalidInput(f"product must be {{sku | item_id | url, channel}}, got {item!r}")
+    return ViewedProduct(**{k: (str(v) if v is not None else None) for k, v in item.items()})
+
+
+def _cart_line(item: Any) -> CartLine:
+    if isinstance(item, CartLine):
+        return item
+    try:
+        price = item.get("unit_price_cents")
+        return CartLine(str(item["sku"]), int(item.get("quantity", 1)), None if price is None else int(price))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InvalidInput(f"a cart line must be {{sku, quantity, unit_price_cents}}, got {item!r}") from None
 
 
 def _photo(item: Any) -> PhotoDetections:
@@ -117,4 +178,4 @@ def _defect(item: Any) -> tuple[str, float, Box]:
         raise InvalidInput(f"an image defect must be (label, confidence, box), got {item!r}") from None
 
 
-__all__ = ["ProductHit", "TurnInput"]
+__all__ = ["CartLine", "ProductHit", "TurnInput", "ViewedProduct"]

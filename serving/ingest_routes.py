@@ -1,4 +1,4 @@
-"""Ingest routes for ERPs and webhooks (PUT an order, product, customer or coupon; idempotent, 201 when new) and
+"""Ingest routes for ERPs and webhooks (PUT an order, product, customer, coupon or FAQ entry; idempotent, 201 when new) and
 coupon stacking on a cart."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Annotated, Any, Awaitable
 from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftersales.ingest import Amount, CouponIn, Currency, CustomerIn, OrderIn, ProductIn
+from aftersales.ingest import Amount, CouponIn, Currency, CustomerIn, FaqIn, OrderIn, ProductIn
 from aftersales.money import parse_amount
 from serving import errors
 from serving.http import app
@@ -71,7 +71,9 @@ class IngestRoutes:
 
     @app.put("/v1/products/{sku}", response_model=Stored, responses=_RESPONSES)
     async def put_product(self, sku: Key, body: ProductIn, response: Response) -> dict:
-        """Create or update a product; a new current price is added to its price history."""
+        """Create or update a product; a new current price is added to its price history. Titles per language,
+        the product's listings on each channel (item id, page URL) and what the shop knows of it (size chart,
+        materials, care, dimensions, usage, warranty) are what kefu answers product questions from."""
         return await self._put("product", sku, body, response)
 
     @app.put("/v1/customers/{customer_id}", response_model=Stored, responses=_RESPONSES)
@@ -83,6 +85,11 @@ class IngestRoutes:
     async def put_coupon(self, coupon_id: Key, body: CouponIn, response: Response) -> dict:
         """Create or update a coupon (a customer's, or shop-wide without a customer_id)."""
         return await self._put("coupon", coupon_id, body, response)
+
+    @app.put("/v1/faq/{faq_id}", response_model=Stored, responses=_RESPONSES)
+    async def put_faq(self, faq_id: Key, body: FaqIn, response: Response) -> dict:
+        """Create or update an entry of the shop's FAQ (one language; for the whole shop or one product)."""
+        return await self._put("faq", faq_id, body, response)
 
 
 __all__ = ["IngestRoutes"]

@@ -16,6 +16,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from aftersales.money import parse_amount
 from serving import audio_formats, errors
 from serving.http import app
 from serving.access import ApiKeys
@@ -229,7 +230,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
             audio, images, video = None, [], None
         else:
             form = await _form(request)
-            fields = _parse(MessageIn, {k: v for k, v in form.items() if isinstance(v, str)})
+            fields = _parse(MessageIn, {k: _json_field(k, v) for k, v in form.items() if isinstance(v, str)})
             audio = await self._read(form["audio"], "audio") if form.get("audio") is not None else None
             uploads = form.getlist("image")
             if len(uploads) > self.limits.max_images:
@@ -272,6 +273,10 @@ class KefuApi(IngestRoutes, DeskRoutes):
             "transcript_language": transcript["language"] if transcript else None,
             "product": product,
             "photos": [{k: p[k] for k in ("width", "height", "defects")} for p in photos],
+            "viewed": fields.product.model_dump(exclude_none=True) if fields.product else None,
+            "cart": [{"sku": line.sku, "quantity": line.quantity,
+                      "unit_price_cents": None if line.unit_price is None else parse_amount(line.unit_price)}
+                     for line in fields.cart],
         }
         result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
         clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
@@ -311,6 +316,16 @@ def _speech_options(response_format: str, granularities: list[str], stream: bool
     if stream and response_format not in audio_formats.STREAM_FORMATS:
         raise ApiError(400, "stream=true answers events; use response_format json or text", "invalid_field")
     return response_format, tuple(granularities)
+
+
+def _json_field(name: str, value: str) -> Any:
+    """Multipart fields are strings: `product` and `cart` come as JSON text there."""
+    if name not in ("product", "cart"):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ApiError(422, f"{name} must be JSON in a multipart message", "invalid_field") from None
 
 
 def _is_json(request: Request) -> bool:

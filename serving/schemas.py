@@ -4,13 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from aftersales.ingest import Amount
 
 CHANNELS = ("tmall", "jd", "douyin", "wechat", "app", "phone", "web", "shopee", "lazada")
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+class ProductRefIn(BaseModel):
+    """The product the customer is looking at: kefu's sku, or the channel's item id or page URL (exactly one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str | None = Field(None, min_length=1, max_length=64)
+    item_id: str | None = Field(None, min_length=1, max_length=64)
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
+    channel: str | None = Field(None, pattern="^(" + "|".join(CHANNELS) + ")$",
+                                description="whose item id or URL; omitted: the message's channel")
+
+    @model_validator(mode="after")
+    def _one(self) -> "ProductRefIn":
+        if sum(v is not None for v in (self.sku, self.item_id, self.url)) != 1:
+            raise ValueError("name the product by exactly one of sku, item_id and url")
+        return self
+
+
+class CartItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(..., min_length=1, max_length=64)
+    quantity: int = Field(1, ge=1, le=10_000)
+    unit_price: Amount | None = Field(None, description="major units; omitted: the product's current price")
 
 
 class MessageIn(BaseModel):
@@ -23,6 +51,8 @@ class MessageIn(BaseModel):
     order_id: str | None = Field(None, max_length=64)
     language: str | None = Field(None, min_length=2, max_length=8, description="ISO 639-1; detected when absent")
     text: str | None = Field(None, max_length=4000)
+    product: ProductRefIn | None = Field(None, description="the product the customer is looking at (before an order)")
+    cart: list[CartItemIn] = Field(default_factory=list, max_length=100, description="the customer's cart")
 
 
 class SearchTextIn(BaseModel):

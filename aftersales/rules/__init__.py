@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Modules, not their functions, are imported: a function named like its module (logistics, cross_border) would
 # otherwise replace the submodule as an attribute of this package.
-from aftersales.rules import address, coupons, cross_border, defects, help, logistics, price, returns
+from aftersales.rules import address, coupons, cross_border, defects, help, knowledge, logistics, price, returns
 from aftersales.rules.base import Rule, RuleType
 from aftersales.rules.common import no_params
 
@@ -19,6 +19,7 @@ RULE_TYPES: dict[str, RuleType] = {
     "cross_border": RuleType(cross_border.parse_cross_border, cross_border.cross_border, True),
     "coupon_stacking": RuleType(coupons.parse_coupon_stacking, coupons.coupon_stacking, True),
     "address_change": RuleType(address.parse_address_change, address.address_change, True),
+    "product_knowledge": RuleType(no_params, knowledge.product_knowledge, False),
 }
 
 __all__ = ["RULE_TYPES", "Rule", "RuleType"]

@@ -242,3 +242,16 @@ def test_decisions_are_json_safe_and_pure(engine):
 def test_case_requires_aware_now():
     with pytest.raises(ValueError):
         Case("other", None, None, (), datetime(2026, 1, 1))
+
+
+def test_an_address_changed_and_coupons_that_stack_settle_the_question_but_asking_for_an_address_does_not():
+    from aftersales.decisions import Action, Decision
+
+    def concrete(action: Action) -> bool:
+        return Decision("r", {}, [action]).concrete
+
+    assert concrete(Action("change_address", params={"variant": "given", "new_address": "上海市徐汇区 88 号"}))
+    assert not concrete(Action("change_address", params={"variant": "ask", "new_address": ""}))
+    assert concrete(Action("explain_coupon_stack", 3000, "CNY", {"variant": "some"}))
+    assert not concrete(Action("explain_coupon_stack", 0, "CNY", {"variant": "none"}))
+    assert concrete(Action("apply_coupons", 3000, "CNY"))

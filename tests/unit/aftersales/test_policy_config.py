@@ -32,7 +32,7 @@ def test_shipped_policy_loads_with_every_rule_type():
     engine = PolicyEngine.from_dir(ROOT / "configs" / "policies")
     assert {r.type for r in engine.rules} == {"price_protection", "defect_remedy", "logistics", "no_reason_return",
                                               "handoff", "general_help", "cross_border", "coupon_stacking",
-                                              "address_change"}
+                                              "address_change", "product_knowledge"}
     assert engine.settings.timezone.key == "Asia/Shanghai"
 
 

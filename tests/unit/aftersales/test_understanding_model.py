@@ -24,6 +24,10 @@ class Reading:
     intent_scores: dict = field(default_factory=dict)
     emotion_scores: dict = field(default_factory=dict)
     slots: tuple = ()
+    language_scores: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.language_scores = self.language_scores or {self.language: 0.9, "en" if self.language != "en" else "id": 0.1}
 
 
 class ScriptedReader:
@@ -66,3 +70,39 @@ def test_keyword_order_ids_win_and_empty_text_never_reaches_the_model():
     assert ModelUnderstanding(reader).understand("order O1004 where").slots["order_id"] == "O1004"
     empty = ModelUnderstanding(reader).understand("  ")
     assert (empty.intent, empty.emotion) == ("other", "neutral") and reader.texts == ["order O1004 where"]
+
+
+class ScriptedSentences:
+    def __init__(self, intent: dict, emotion: dict, language: dict):
+        self.rows, self.texts = {"intent": [intent], "emotion": [emotion], "language": [language]}, []
+
+    def read(self, texts):
+        self.texts += texts
+        return self.rows
+
+
+def test_the_embedding_heads_outvote_an_unsure_character_model():
+    from aftersales.understanding_model import Blend
+
+    cnn = ScriptedReader(Reading("id", "product_question", "anxious", {"product_question": 0.7, "return_refund": 0.3},
+                                 {"anxious": 0.55, "angry": 0.45}))
+    sentences = ScriptedSentences({"return_refund": 0.95, "product_question": 0.05},
+                                  {"angry": 0.9, "anxious": 0.1}, {"ms": 0.8, "id": 0.2})
+    got = ModelUnderstanding(cnn, sentences=sentences).understand("barang ni x nak lagi, boleh pulangan?")
+    assert (got.intent, got.emotion, got.language) == ("return_refund", "angry", "ms")
+    assert 0.5 < got.intent_confidence < 0.95 and sentences.texts == ["barang ni x nak lagi, boleh pulangan?"]
+    # Weighted towards the character model, its answer stands.
+    leaning = Blend({"intent": (1.0, 0.05), "emotion": (1.0, 0.05), "language": (1.0, 0.05)})
+    assert ModelUnderstanding(cnn, sentences=sentences, blend=leaning).understand("x").intent == "product_question"
+
+
+@pytest.mark.parametrize("text, guess, language", [
+    ("sis, barang saya tak sampai lagi, dah seminggu", "id", "ms"),
+    ("kak barangnya udah seminggu gak nyampe", "ms", "id"),
+    ("saya mau tanya", "ms", "ms"),  # nothing only one of them says: the model's guess stands
+    ("where is it", "en", "en"),
+])
+def test_malay_and_indonesian_are_told_apart_by_the_words_only_one_uses(text, guess, language):
+    from aftersales.language import malay_or_indonesian
+
+    assert malay_or_indonesian(text, guess) == language

@@ -1,0 +1,84 @@
+"""Which product a message names in words ("the cup arrived broken"), among the customer's and the shop's.
+
+Words of a product's titles (in any language) found in the message count most; multilingual sentence embeddings of
+the message against each title decide where no word is shared ("cup" against "Handmade ceramic mug").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aftersales.knowledge import Embedder
+from aftersales.slots import fold
+from aftersales.views import ProductView
+
+# A title word shared with the message is worth this much cosine similarity.
+WORD_WEIGHT = 0.04
+# The named product must beat the next one by this much to count as named at all.
+MARGIN = 0.025
+_LATIN = re.compile(r"[a-z]{3,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# Words of titles that say nothing about what the product is.
+_STOP = frozenset("the and with for new set pcs pack women men kids size color colour style".split())
+
+
+@dataclass(frozen=True)
+class Named:
+    """The product a message names.
+
+    Attributes:
+        sku: The product most named, None when the message names none more than the others.
+        owned: Whether that product is among the customer's (the candidates), False for another of the shop's.
+        score: Its score (cosine similarity plus shared words).
+    """
+
+    sku: str | None
+    owned: bool
+    score: float
+
+
+def _words(product: ProductView) -> tuple[set[str], list[str]]:
+    latin: set[str] = set()
+    han: list[str] = []
+    for title in (product.title, *product.titles.values()):
+        folded = fold(title)
+        latin |= {w for w in _LATIN.findall(folded) if w not in _STOP}
+        han += _HAN.findall(title)
+    return latin, han
+
+
+def shared_words(text: str, product: ProductView) -> int:
+    """Title words (Latin, three letters or more) and two-character pieces of Chinese titles found in `text`."""
+    folded = fold(text)
+    latin, han = _words(product)
+    count = sum(1 for w in latin if re.search(rf"\b{w}", folded))
+    pieces = {run[i:i + 2] for run in han for i in range(len(run) - 1)}
+    return count + sum(1 for piece in pieces if piece in text)
+
+
+def named_product(text: str, owned: Sequence[ProductView], others: Sequence[ProductView],
+                  embedder: Embedder | None) -> Named:
+    """The product of `owned` or `others` that `text` names, by a margin; Named(None, ...) when it names none."""
+    products = [*owned, *others]
+    if not products or not text.strip():
+        return Named(None, False, 0.0)
+    words = np.array([shared_words(text, p) for p in products], dtype=np.float32)
+    if embedder is not None:
+        vectors = embedder.embed([text])
+        titles = embedder.embed([" / ".join(dict.fromkeys((p.title, *p.titles.values()))) for p in products],
+                                "passage")
+        scores = titles @ vectors[0] + WORD_WEIGHT * words
+    elif words.max() > 0:
+        scores = words
+    else:
+        return Named(None, False, 0.0)
+    order = np.argsort(-scores)
+    best = int(order[0])
+    runner_up = float(scores[order[1]]) if len(order) > 1 else -1.0
+    if float(scores[best]) - runner_up < (MARGIN if embedder is not None else 1):
+        return Named(None, False, float(scores[best]))
+    return Named(products[best].sku, best < len(owned), float(scores[best]))

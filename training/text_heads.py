@@ -1,0 +1,147 @@
+"""Train kefu-text's embedding heads: multilingual-e5 vectors of the corpus → linear softmax heads, exported as .npz.
+
+    .venv/bin/python -m training.text_heads [--out models/weights/kefu-text-e5.npz]
+
+The corpus split is the CNN's (training/text_data.py): heads learn from train (each message as written and one
+augmented copy), the L2 strength is chosen on val, and test is reported. The held-out set in benchmarks/heldout/ is
+never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models.registry import sha256_file
+from models.sentence import SentenceEncoder, SentenceEncoderConfig
+from models.text_heads import SHIPPED, TASKS
+from training import text_data
+
+logger = logging.getLogger("kefu.training")
+
+CACHE = Path(os.environ.get("KEFU_HOME", "var")) / "cache" / "text-e5-vectors.npz"
+L2_GRID = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3)
+STEPS = 1500
+SEED = 0
+
+
+class VectorCache:
+    """e5 vectors of texts, kept on disk by the sha256 of the text (embedding the corpus takes minutes here)."""
+
+    def __init__(self, encoder: SentenceEncoder, path: Path = CACHE):
+        self.encoder, self.path = encoder, path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.is_file():
+            data = np.load(path)
+            self.vectors = dict(zip(data["keys"].tolist(), data["vectors"]))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        for start in range(0, len(missing), 64):
+            chunk = missing[start:start + 64]
+            for i, vector in zip(chunk, self.encoder.embed([texts[i] for i in chunk])):
+                self.vectors[keys[i]] = vector
+        if missing:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(self.path, keys=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+        return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float, steps: int = STEPS,
+                lr: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression by full-batch Adam; returns (weight, bias)."""
+    rng = np.random.default_rng(SEED)
+    w = rng.normal(0, 0.01, (x.shape[1], classes)).astype(np.float64)
+    b = np.zeros(classes)
+    onehot = np.eye(classes)[y]
+    m = [np.zeros_like(w), np.zeros_like(b)]
+    v = [np.zeros_like(w), np.zeros_like(b)]
+    for step in range(1, steps + 1):
+        logits = x @ w + b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - onehot) / len(x)
+        grads = [x.T @ grad + l2 * w, grad.sum(axis=0)]
+        for i, g in enumerate(grads):
+            m[i] = 0.9 * m[i] + 0.1 * g
+            v[i] = 0.999 * v[i] + 0.001 * g * g
+            update = lr * (m[i] / (1 - 0.9 ** step)) / (np.sqrt(v[i] / (1 - 0.999 ** step)) + 1e-8)
+            if i == 0:
+                w -= update
+            else:
+                b -= update
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def _labels(task: str) -> tuple[str, ...]:
+    return {"intent": text_data.INTENTS, "emotion": text_data.EMOTIONS, "language": text_data.LANGUAGES}[task]
+
+
+def _targets(utterances: list[text_data.Utterance], task: str) -> np.ndarray:
+    labels = _labels(task)
+    return np.array([labels.index(getattr(u, task)) for u in utterances])
+
+
+def _accuracy(w: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((x @ w + b).argmax(axis=1) == y)) if len(y) else 0.0
+
+
+def train(out: Path = SHIPPED) -> dict:
+    """Fit the three heads and write `out` (.npz) with its .json; returns the JSON."""
+    started = time.time()
+    split = text_data.split_corpus(text_data.load_corpus())
+    rng = np.random.default_rng(SEED)
+    augmented = [text_data.augment(u, rng) for u in split.train]
+    train_set = split.train + augmented
+    cache = VectorCache(SentenceEncoder(SentenceEncoderConfig(threads=2, cache_size=0)))
+    x_train = cache.embed([u.text for u in train_set])
+    x_val = cache.embed([u.text for u in split.val])
+    x_test = cache.embed([u.text for u in split.test])
+    arrays, record = {}, {}
+    for task in TASKS:
+        labels = _labels(task)
+        y_train, y_val, y_test = (_targets(s, task) for s in (train_set, split.val, split.test))
+        scored = []
+        for l2 in L2_GRID:
+            w, b = fit_softmax(x_train, y_train, len(labels), l2)
+            scored.append((_accuracy(w, b, x_val, y_val), -l2, l2, w, b))
+        val_acc, _, l2, w, b = max(scored, key=lambda s: (s[0], s[1]))
+        arrays[f"{task}_weight"], arrays[f"{task}_bias"] = w, b
+        record[task] = {"l2": l2, "val_accuracy": round(val_acc, 4),
+                        "test_accuracy": round(_accuracy(w, b, x_test, y_test), 4)}
+        logger.info("%s head: l2 %g, val %.3f, test %.3f", task, l2, val_acc, record[task]["test_accuracy"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as f:
+        np.savez(f, **arrays)
+    meta = {
+        "name": "kefu-text-e5", "sha256": sha256_file(out), "encoder": "e5-small",
+        "labels": {task: list(_labels(task)) for task in TASKS},
+        "training": {"corpus": text_data.corpus_digests(), "train_messages": len(split.train),
+                     "augmented_copies": len(augmented), "val_messages": len(split.val),
+                     "test_messages": len(split.test), "steps": STEPS, "l2_grid": list(L2_GRID),
+                     "seconds": round(time.time() - started, 1)},
+        "heads": record,
+    }
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SHIPPED)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    print(json.dumps(train(args.out)["heads"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
