@@ -80,3 +80,9 @@ class SentenceHeads:
         """The (cnn, e5) exponents per task chosen on the dev messages, None when the export has none."""
         chosen = self.heads.meta.get("blend")
         return {task: (float(a), float(b)) for task, (a, b) in chosen.items()} if chosen else None
+
+    @property
+    def gate(self) -> float | None:
+        """The CNN probability above which the embedding is skipped (chosen on the dev messages), None: never."""
+        value = self.heads.meta.get("gate")
+        return float(value) if value is not None else None

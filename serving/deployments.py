@@ -354,7 +354,7 @@ def understanding_for(settings: DialogueSettings) -> Any:
 
     sentences = SentenceHeads(SentenceEncoder(SentenceEncoderConfig(model=settings.sentence_model)),
                               EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED))
-    blend = Blend(sentences.blend) if sentences.blend else None
+    blend = Blend(sentences.blend, sentences.gate) if sentences.blend else None
     return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)
 
 

@@ -1,10 +1,10 @@
 """Train kefu-text's embedding heads: multilingual-e5 vectors of the corpus → linear softmax heads, exported as .npz.
 
-    .venv/bin/python -m training.text_heads [--out models/weights/kefu-text-e5.npz]
+    .venv/bin/python -m training.text_heads [--out models/weights/kefu-text-e5.npz] [--calibrate-only]
 
 The corpus split is the CNN's (training/text_data.py): heads learn from train (each message as written and one
-augmented copy), the L2 strength is chosen on val, and test is reported. The held-out set in benchmarks/heldout/ is
-never read here.
+augmented copy), the L2 strength is chosen on val, and test is reported. The blend with the character CNN is then
+chosen on benchmarks/heldout/dev (written apart from the corpus); benchmarks/heldout/messages is never read here.
 """
 
 from __future__ import annotations
@@ -138,9 +138,80 @@ def train(out: Path = SHIPPED) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SHIPPED)
+    parser.add_argument("--calibrate-only", action="store_true", help="only choose the blend on the dev messages")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(json.dumps(train(args.out)["heads"], indent=2))
+    if not args.calibrate_only:
+        print(json.dumps(train(args.out)["heads"], indent=2))
+    print(json.dumps(calibrate(args.out), indent=2))
+
+
+def _blended(readings, e5, heads, task: str, weights: list[float], rows: list[dict]) -> np.ndarray:
+    """Whether the blend with `weights` reads each dev row's `task` right."""
+    labels = list(heads.heads[task].labels)
+    cnn = np.array([[getattr(r, f"{task}_scores")[k] for k in labels] for r in readings])
+    emb = np.array([[row[k] for k in labels] for row in e5[task]])
+    logits = weights[0] * np.log(cnn + 1e-6) + weights[1] * np.log(emb + 1e-6)
+    return np.array([labels[i] == row[task] for i, row in zip(logits.argmax(axis=1), rows)])
+
+
+def calibrate(heads_path: Path = SHIPPED) -> dict:
+    """Choose the blend of the character CNN and the heads on the dev messages (benchmarks/heldout/dev, written
+    apart from the corpus; the held-out messages beside them are never read): per task the (cnn, e5) exponents with
+    the best accuracy, ties to the lower log loss. Written into the heads' JSON as "blend"."""
+    import sys
+
+    from models.text import TextModel, TextModelConfig
+    from models.text_heads import EmbeddingHeads
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks" / "heldout"))
+    from check import LANGUAGES as HELD_LANGUAGES, check_file  # noqa: PLC0415
+
+    rows = [r for lang in HELD_LANGUAGES if (root / "benchmarks/heldout/dev" / f"{lang}.jsonl").is_file()
+            for r in check_file(root / "benchmarks/heldout/dev" / f"{lang}.jsonl")]
+    texts = [text_data.nfkc(r["text"]) for r in rows]
+    readings = TextModel(TextModelConfig()).read(texts)
+    heads = EmbeddingHeads(heads_path)
+    e5 = heads.read(SentenceEncoder(SentenceEncoderConfig(threads=2)).embed(texts))
+    grid = [(a, b) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for b in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5) if a or b]
+    chosen, report = {}, {}
+    for task in TASKS:
+        labels = list(heads.heads[task].labels)
+        cnn = np.array([[getattr(r, f"{task}_scores")[k] for k in labels] for r in readings])
+        emb = np.array([[row[k] for k in labels] for row in e5[task]])
+        gold = np.array([labels.index(r[task]) for r in rows])
+        scored = []
+        for a, b in grid:
+            logits = a * np.log(cnn + 1e-6) + b * np.log(emb + 1e-6)
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            accuracy = float(np.mean(p.argmax(axis=1) == gold))
+            loss = float(-np.mean(np.log(p[np.arange(len(gold)), gold] + 1e-9)))
+            scored.append((accuracy, -loss, a, b))
+        accuracy, neg_loss, a, b = max(scored)
+        chosen[task] = [a, b]
+        report[task] = {"dev_accuracy": round(accuracy, 4), "dev_log_loss": round(-neg_loss, 4),
+                        "cnn_alone": round(float(np.mean(cnn.argmax(1) == gold)), 4),
+                        "e5_alone": round(float(np.mean(emb.argmax(1) == gold)), 4)}
+    # The gate: the highest CNN probability below which blending still pays on dev (the CNN alone is as accurate
+    # above it), so that the embedding runs only for the messages the CNN is unsure of.
+    blended = {task: _blended(readings, e5, heads, task, chosen[task], rows) for task in ("intent", "emotion")}
+    sure = {task: np.array([max(getattr(r, f"{task}_scores").values()) for r in readings]) for task in blended}
+    cnn_right = {task: np.array([getattr(r, task) == row[task] for r, row in zip(readings, rows)]) for task in blended}
+    gate, skipped = None, 0.0
+    for threshold in (0.95, 0.9, 0.8, 0.7, 0.6, 0.5):
+        skip = (sure["intent"] >= threshold) & (sure["emotion"] >= threshold)
+        if all(np.where(skip, cnn_right[t], blended[t]).mean() >= blended[t].mean() for t in blended):
+            gate, skipped = threshold, float(skip.mean())
+    meta_path = Path(heads_path).with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["blend"] = chosen
+    meta["gate"] = gate
+    report["gate"] = {"threshold": gate, "dev_share_without_embedding": round(skipped, 3)}
+    meta["calibration"] = {"dev_messages": len(rows), "tasks": report}
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return meta["calibration"]
 
 
 if __name__ == "__main__":
