@@ -28,7 +28,8 @@ from aftersales.knowledge import Embedder
 from aftersales.knowledge import answer as answer_question
 from aftersales.product_match import Named, named_product, shared_words
 from aftersales.understanding import Understanding, Understood
-from aftersales.views import ConversationContext, CustomerView, OrderView, ProductView, jsonable
+from aftersales.views import (ConversationContext, CustomerView, MessageView, OrderView, ProductView,
+                             jsonable)
 
 logger = logging.getLogger("kefu.aftersales")
 
@@ -134,8 +135,7 @@ class DialogueService:
         if now.tzinfo is None:
             raise InvalidInput("the dialogue clock must return tz-aware datetimes")
         customer = self._customer(turn)
-        self.store.open_conversation(turn.conversation_id, customer.id, turn.channel, now)
-        context = self.store.get_context(turn.conversation_id)
+        context = self.store.open_conversation(turn.conversation_id, customer.id, turn.channel, now).context
         if context.empty:
             # A first message on a new channel is about what the customer raised on the last one.
             context = self.store.latest_context(customer.id, now - self.memory, excluding=turn.conversation_id)
@@ -367,21 +367,19 @@ class DialogueService:
 
     def _remember(self, turn: TurnInput, customer_id: str, understood: Understood, result: TurnResult,
                   order: OrderView | None, sku: str | None, context: ConversationContext, now: datetime) -> None:
-        self.store.append_message(turn.conversation_id, "customer", turn.text, jsonable({
+        said = MessageView(turn.conversation_id, "customer", turn.text, jsonable({
             "understood": understood, "language": result.language, "product": result.product,
             "photos": [{"width": p.width, "height": p.height, "defects": [list(d) for d in p.detections]}
                        for p in turn.photos],
         }), now)
-        self.store.append_message(turn.conversation_id, "assistant", result.reply, jsonable({
+        answered = MessageView(turn.conversation_id, "assistant", result.reply, jsonable({
             "decision": result.decision, "order_id": result.order_id,
             "handoff": {"required": result.handoff_required, "reason": result.handoff_reason},
         }), now)
-        self.store.update_context(turn.conversation_id, ConversationContext(
+        self.store.record_exchange((said, answered), ConversationContext(
             order_id=order.id if order else context.order_id, sku=sku or context.sku,
-            defects=tuple(d.to_dict() for d in result.defects) or context.defects))
-        self.store.record_turn(TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language,
-                                           result.intent, result.emotion, result.decision.rule,
-                                           result.handoff_reason, now))
-
+            defects=tuple(d.to_dict() for d in result.defects) or context.defects),
+            TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language, result.intent,
+                        result.emotion, result.decision.rule, result.handoff_reason, now))
 
 __all__ = ["DialogueService", "ProductHit", "TurnInput", "TurnResult"]

@@ -6,6 +6,7 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from sqlalchemy import Connection, delete, func, inspect, select, text, union
@@ -120,11 +121,15 @@ class ChatRecords:
     def update_context(self, conversation_id: str, context: ConversationContext) -> None:
         """Replace the known keys; keys written by newer code are kept (a new dict, so the JSON change is seen)."""
         with self._tx(write_lock=True) as s:
-            # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
-            row = get_row(s, Conversation, conversation_id, with_for_update=True)
-            if row is None:
-                raise NotFound("conversation", conversation_id)
-            row.context = {**(row.context or {}), **context.to_dict()}
+            self._merge_context(s, conversation_id, context)
+
+    @staticmethod
+    def _merge_context(s: Session, conversation_id: str, context: ConversationContext) -> None:
+        # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
+        row = get_row(s, Conversation, conversation_id, with_for_update=True)
+        if row is None:
+            raise NotFound("conversation", conversation_id)
+        row.context = {**(row.context or {}), **context.to_dict()}
 
     # Sealed records --------------------------------------------------------------------------------------------
 
@@ -132,19 +137,34 @@ class ChatRecords:
                        created_at: datetime) -> MessageView:
         """Store a message sealed for the conversation's customer: its text and payload never reach the database in
         the clear."""
-        if role not in ROLES:
-            raise InvalidInput(f"role must be one of {ROLES}, got {role!r}")
-        require_aware("created_at", created_at)
-        check_text(ChatRecord, body=text)
+        message = MessageView(conversation_id, role, text, payload, created_at)
         with self._tx() as s:
-            conversation = get_row(s, Conversation, conversation_id)
-            if conversation is None:
-                raise NotFound("conversation", conversation_id)
-            body = self.keys.seal(json.dumps({"text": text, "payload": payload}, ensure_ascii=False),
-                                  conversation.customer_id)
-            s.add(ChatRecord(conversation_id=conversation_id, customer_id=conversation.customer_id, role=role,
-                             body=body, key_id=self.keys.active, created_at=created_at))
-        return MessageView(conversation_id, role, text, payload, created_at)
+            self._append(s, message)
+        return message
+
+    def record_exchange(self, messages: Sequence[MessageView], context: ConversationContext,
+                        outcome: TurnOutcome) -> None:
+        """One turn's messages, the conversation's context and the turn's outcome, in one transaction: all stored, or
+        none."""
+        require_aware("at", outcome.at)
+        with self._tx(write_lock=True) as s:
+            for message in messages:
+                self._append(s, message)
+            self._merge_context(s, outcome.conversation_id, context)
+            s.add(_turn_row(outcome))
+
+    def _append(self, s: Session, message: MessageView) -> None:
+        if message.role not in ROLES:
+            raise InvalidInput(f"role must be one of {ROLES}, got {message.role!r}")
+        require_aware("created_at", message.created_at)
+        check_text(ChatRecord, body=message.text)
+        conversation = get_row(s, Conversation, message.conversation_id)
+        if conversation is None:
+            raise NotFound("conversation", message.conversation_id)
+        body = self.keys.seal(json.dumps({"text": message.text, "payload": message.payload}, ensure_ascii=False),
+                              conversation.customer_id)
+        s.add(ChatRecord(conversation_id=message.conversation_id, customer_id=conversation.customer_id,
+                         role=message.role, body=body, key_id=self.keys.active, created_at=message.created_at))
 
     def messages(self, conversation_id: str) -> list[MessageView]:
         """Oldest first."""
@@ -194,10 +214,7 @@ class ChatRecords:
     def record_turn(self, outcome: TurnOutcome) -> None:
         require_aware("at", outcome.at)
         with self._tx() as s:
-            s.add(Turn(conversation_id=outcome.conversation_id, customer_id=outcome.customer_id,
-                       channel=outcome.channel, language=outcome.language, intent=outcome.intent,
-                       emotion=outcome.emotion, rule=outcome.rule, handoff_reason=outcome.handoff_reason,
-                       created_at=outcome.at))
+            s.add(_turn_row(outcome))
 
     def recent_emotions(self, customer_id: str, since: datetime, limit: int = 5) -> list[str]:
         """The customer's latest turns' emotions over every channel, newest first."""
@@ -350,6 +367,12 @@ def _utc(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _turn_row(outcome: TurnOutcome) -> Turn:
+    return Turn(conversation_id=outcome.conversation_id, customer_id=outcome.customer_id, channel=outcome.channel,
+                language=outcome.language, intent=outcome.intent, emotion=outcome.emotion, rule=outcome.rule,
+                handoff_reason=outcome.handoff_reason, created_at=outcome.at)
 
 
 __all__ = ["Automation", "ChatRecords", "TurnOutcome", "seal_legacy_messages"]
