@@ -173,6 +173,7 @@ class DialogueService:
             # A coupon question about what the customer is about to buy: the stacking rule on the cart (or on one
             # of the product in view), not on an earlier order.
             lines = [(line.sku, line.quantity, line.unit_price_cents) for line in turn.cart] or [(viewed.sku, 1, None)]
+            order = None  # the answer is about the purchase to come, not the customer's earlier order
             decision = self.stack_cart(customer.id, lines, list(named), self._product(lines[0][0]).currency)
         else:
             decision = self.policy.decide(Case(intent, order, sku, defects, now, coupons=held,

@@ -77,6 +77,11 @@ def apply_stack(result: StackResult, facts: dict[str, Any], currency: str, order
                               "final_price": facts["final_price"]}
     if order_id is not None:
         params["order_id"] = order_id
+    else:
+        # At a cart's checkout there is no order to name: the reply says what stacks on this purchase.
+        params.update(variant="cart" if result.applied else "cart_none" if result.rejected else "cart_no_coupons",
+                      subtotal=facts["subtotal"],
+                      left_out=", ".join(f"{cid} ({why})" for cid, why in result.rejected.items()))
     return Action("apply_coupons", result.discount_cents, currency, params)
 
 

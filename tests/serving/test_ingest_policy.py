@@ -255,3 +255,50 @@ def test_a_minor_stain_on_apparel_offers_an_exchange_or_a_partial_refund(api):
     assert answer["decision"]["rule"] == "defect_remedy" and answer["decision"]["inputs"]["group"] == "fabric_minor"
     assert set(got) == {"offer_exchange", "offer_partial_refund"}
     assert got["offer_partial_refund"]["amount_cents"] == 3180  # 20 % of the 159.00 paid
+
+
+def test_a_coupon_question_on_the_product_in_view_answers_the_stacking_for_it(api):
+    put(api, "/v1/products/CD-1", product("羊绒开衫", "499.00", titles={"en": "Cashmere cardigan"},
+                                         channel_items=[{"channel": "tmall", "item_id": "652300001111"}]), 201)
+    r = api.post(f"/v1/conversations/v-{uuid.uuid4().hex[:8]}/messages", json={
+        "customer_id": "C9001", "channel": "tmall", "text": "这件能同时用两张券吗？",
+        "product": {"item_id": "652300001111"}})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    # 499.00: SHOP20 (over 200) and PLAT30 (over 299) stack, SHOP10 is the same group as SHOP20: 449.00.
+    assert answer["decision"]["rule"] == "coupon_stacking.cart" and answer["order_id"] is None
+    assert answer["decision"]["inputs"]["final_price"]["amount_cents"] == 44900
+    assert "449.00" in answer["reply"]
+
+
+@pytest.mark.parametrize(("extra", "param"), [
+    ({"product": {"sku": "NOPE-9"}}, "product.sku"),
+    ({"product": {"item_id": "000"}}, "product.item_id"),
+    ({"product": {"sku": "SW-1", "item_id": "1"}}, None),
+    ({"cart": [{"sku": "SW-1", "quantity": 0}]}, None),
+    ({"cart": [{"sku": "NOPE-8", "quantity": 1}]}, "cart.0.sku"),
+])
+def test_bad_product_or_cart_on_a_message_is_4xx_and_stores_nothing(api, extra, param):
+    conversation = f"bad-{uuid.uuid4().hex[:8]}"
+    r = api.post(f"/v1/conversations/{conversation}/messages",
+                 json={"customer_id": "C9001", "channel": "tmall", "text": "能用券吗", **extra})
+    assert r.status_code in (400, 404, 422), r.text
+    error = r.json()["error"]
+    assert error["message"] and (param is None or error["param"] == param), error
+
+
+def test_size_care_and_faq_questions_are_answered_from_what_was_ingested(api):
+    chart = {"rows": [{"size": "M", "height": [160, 168], "weight": [50, 58]},
+                      {"size": "L", "height": [168, 175], "weight": [58, 68]}]}
+    put(api, "/v1/products/KN-1", product("美利奴羊毛衫", "359.00", titles={"en": "Merino jumper"},
+                                         size_chart=chart, care={"zh": "冷水手洗，平铺晾干，不可烘干。"}), 201)
+    put(api, "/v1/orders/K-1", order("C9001", [("KN-1", 1, "359.00")], "paid", 1))
+    sized = say(api, "这件羊毛衫有L码吗？我170/65kg", "K-1")
+    assert sized["intent"] == "size_fit" and "L" in sized["reply"] and not sized["handoff"]["required"]
+    cared = say(api, "这件羊毛衫能放烘干机吗", "K-1")
+    assert "不可烘干" in cared["reply"] and not cared["handoff"]["required"]
+    r = api.put("/v1/faq/invoice", json={"language": "zh", "question": "可以开发票吗？",
+                                          "answer": "可以，在订单页申请电子发票。"})
+    assert r.status_code in (200, 201), r.text
+    assert api.put("/v1/faq/bad", json={"language": "zh", "question": "x", "answer": "y",
+                                         "sku": "NOPE"}).status_code == 422

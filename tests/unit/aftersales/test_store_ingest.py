@@ -16,8 +16,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, String, Tabl
 
 from aftersales.coupons import Coupon
 from aftersales.crypto import KeyRing, new_key
-from aftersales.errors import Conflict, InvalidInput, UnknownReference
-from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+from aftersales.errors import Conflict, InvalidInput, NotFound, UnknownReference
+from aftersales.ingest import CouponIn, CustomerIn, FaqIn, OrderIn, ProductIn
 from aftersales.store import Store
 from aftersales.store_sql import make_engine
 from aftersales.tables import Base, UTCDateTime, identifier
@@ -303,3 +303,35 @@ def test_a_database_from_before_upgrades_on_open_and_keeps_its_rows(store_url):
     assert store.get_order("O-new").carrier == "SF Express" and store.get_customer("C1").name == "王丽"
     assert store.counts()["orders"] == 2
     store.close()
+
+
+def test_product_knowledge_titles_and_listings_round_trip(store):
+    chart = {"rows": [{"size": "M", "height": [160, 168], "weight": [50, 58]},
+                      {"size": "L", "height": [168, 175], "weight": [58, 68]}]}
+    store.put_product("S1", product(titles={"en": "Wool sweater", "id": "Sweter wol"}, size_chart=chart,
+                                    care={"en": "Hand wash cold", "zh": "冷水手洗"}, warranty="1 year",
+                                    channel_items=[{"channel": "tmall", "item_id": "652301234567",
+                                                    "url": "https://Detail.Tmall.com/item.htm?id=652301234567/"}]),
+                      NOW)
+    got = store.get_product("S1")
+    assert got.titles == {"en": "Wool sweater", "id": "Sweter wol"} and got.title_in("id") == "Sweter wol"
+    assert got.title_in("vi") == "Wool sweater"  # a Chinese title falls back to English for other languages
+    assert got.knowledge["size_chart"]["rows"][1] == {"size": "L", "height": [168, 175], "weight": [58, 68]}
+    assert got.knowledge["care"] == {"en": "Hand wash cold", "zh": "冷水手洗"} and got.knowledge["warranty"] == "1 year"
+    assert store.product_listed("tmall", "652301234567").sku == "S1"
+    assert store.product_listed(None, url="https://detail.tmall.com/item.htm?id=652301234567").sku == "S1"
+    # A page URL of another form still names it by the channel's item id among its numbers.
+    assert store.product_listed("tmall", url="https://m.tmall.com/x?id=652301234567&spm=1").sku == "S1"
+    # The listings become exactly those given: another PUT without them removes them.
+    store.put_product("S1", product(), NOW)
+    with pytest.raises(NotFound):
+        store.product_listed("tmall", "652301234567")
+
+
+def test_faq_entries_create_update_and_name_a_known_product(store):
+    assert store.put_faq("ship", FaqIn(language="en", question="How long is shipping?", answer="2-4 days")) is True
+    assert store.put_faq("ship", FaqIn(language="en", question="How long is shipping?", answer="3 days")) is False
+    assert [(f.id, f.answer, f.sku) for f in store.faqs()] == [("ship", "3 days", None)]
+    with pytest.raises(UnknownReference) as raised:
+        store.put_faq("care", FaqIn(language="zh", question="怎么洗", answer="手洗", sku="NOPE"))
+    assert raised.value.field == "sku" and [f.id for f in store.faqs()] == ["ship"]
