@@ -118,6 +118,7 @@ def train(out: Path = SHIPPED) -> dict:
         for l2 in L2_GRID:
             w, b = fit_softmax(x_train, y_train, len(labels), l2)
             scored.append((_accuracy(w, b, x_dev, y_dev), l2, w, b))
+        # Ties go to the stronger L2: the dev set is small, and the simpler head is the safer bet.
         dev_acc, l2, w, b = max(scored, key=lambda s: (s[0], s[1]))
         arrays[f"{task}_weight"], arrays[f"{task}_bias"] = w, b
         record[task] = {"l2": l2, "dev_accuracy": round(dev_acc, 4),
@@ -182,7 +183,8 @@ def calibrate(heads_path: Path = SHIPPED) -> dict:
     texts = [text_data.nfkc(r["text"]) for r in rows]
     readings = TextModel(TextModelConfig()).read(texts)
     heads = EmbeddingHeads(heads_path)
-    e5 = heads.read(SentenceEncoder(SentenceEncoderConfig(threads=2)).embed(texts))
+    # The same cache train() filled: the dev messages are embedded once per corpus change, not per run.
+    e5 = heads.read(VectorCache(SentenceEncoder(SentenceEncoderConfig(threads=2, cache_size=0))).embed(texts))
     grid = [(a, b) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for b in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5) if a or b]
     chosen, report = {}, {}
     for task in TASKS:
