@@ -26,7 +26,8 @@ from aftersales.store_chat import TurnOutcome
 from aftersales.turn_input import ProductHit, TurnInput
 from aftersales.knowledge import Embedder
 from aftersales.knowledge import answer as answer_question
-from aftersales.product_match import Named, named_product, shared_words
+from aftersales.product_match import Named, TitleCache, named_product, shared_words, title_passage
+from aftersales.slots import written_order
 from aftersales.understanding import Understanding, Understood
 from aftersales.views import (ConversationContext, CustomerView, MessageView, OrderView, ProductView,
                              jsonable)
@@ -48,6 +49,8 @@ KNOWLEDGE_INTENTS = frozenset({"size_fit", "product_question"})
 ITEM_INTENTS = frozenset({"defect_complaint", "return_refund", "exchange", "price_protection"})
 # At most this many products outside the customer's orders are weighed against the named one.
 OTHER_PRODUCTS = 20
+# Catalogs up to this many products compete by embedding with the customer's products when a message names one.
+EMBEDDED_CATALOG = 500
 # How long a customer's last conversation is remembered when they write again on another channel.
 MEMORY_DAYS = 7.0
 # Stock at or below which the urgent tone (inside a sales period) says how many are left.
@@ -129,6 +132,7 @@ class DialogueService:
         self.rewriter = rewriter
         # Sentence embeddings for FAQ questions and for the product a message names in words; None: words only.
         self.embedder = embedder
+        self.titles = TitleCache(embedder) if embedder is not None else None
 
     def handle(self, turn: TurnInput) -> TurnResult:
         now = self.clock()
@@ -330,13 +334,18 @@ class DialogueService:
             if order is None:
                 raise NotFound("order", turn.order_id)
             return order, False
+        orders = self.store.orders_for(customer_id)
+        # One of the customer's own order ids written anywhere in the message, in any phrasing and id format.
+        written = written_order(turn.text, [o.id for o in orders])
+        if written is not None:
+            return next(o for o in orders if o.id == written), False
         mentioned = understood.slots.get("order_id")
         if mentioned:
             # A wrong number typed by the customer must not silently answer about another order: ask again.
             return self._owned(mentioned, customer_id), False
-        orders = self.store.orders_for(customer_id)
         shown = turn.product.sku if turn.product is not None else viewed.sku if viewed is not None else None
-        if shown is None and orders and understood.intent in ITEM_INTENTS | {"defect_complaint"}:
+        about_item = understood.intent in ITEM_INTENTS
+        if shown is None and orders and about_item:
             named = self._named(turn.text, orders)
             if named.sku is not None:
                 holding = next((o for o in orders if named.sku in o.skus), None)
@@ -349,15 +358,30 @@ class DialogueService:
             with_product = next((o for o in orders if shown in o.skus), None)
             if with_product is not None:
                 return with_product, False
+            if about_item:
+                # A complaint about a product the customer never bought from the shop must not act on an order of
+                # another product: the policy asks which order.
+                return None, False
         return (orders[0] if orders else None), False
 
+    def warm(self) -> None:
+        """Embed the catalog's titles once (they are kept), so that the first complaint naming a product does not
+        pay for the whole catalog."""
+        products = self.store.products()
+        if self.titles is not None and len(products) <= EMBEDDED_CATALOG:
+            self.titles.embed([title_passage(p) for p in products], "passage")
+
     def _named(self, text: str, orders: list[OrderView]) -> Named:
-        """The product the text names among those the customer bought, or another of the shop's (by shared words:
-        embedding the whole catalog on every turn would cost more than the turn)."""
+        """The product the text names among those the customer bought, or another of the shop's. The shop's other
+        products compete by their titles' embeddings where the catalog is small enough to keep them all (the
+        message may share no word with any title: "แก้วเซรามิก" against "Ceramic mug"); past that, only those
+        sharing a title word with the message compete."""
         owned = [p for p in (self._product(sku) for sku in dict.fromkeys(s for o in orders for s in o.skus)) if p]
-        others = [p for p in self.store.products() if p.sku not in {o.sku for o in owned}
-                  and shared_words(text, p) > 0][:OTHER_PRODUCTS]
-        return named_product(text, owned, others, self.embedder)
+        skus = {o.sku for o in owned}
+        catalog = [p for p in self.store.products() if p.sku not in skus]
+        if self.titles is None or len(catalog) > EMBEDDED_CATALOG:
+            catalog = [p for p in catalog if shared_words(text, p) > 0][:OTHER_PRODUCTS]
+        return named_product(text, owned, catalog, self.titles)
 
     def _defects(self, turn: TurnInput, understood: Understood) -> tuple[DefectFinding, ...]:
         shown = [DefectFinding(i.label, min(max(i.confidence, 0.0), 1.0), "image", i.box, i.severity, i.count,

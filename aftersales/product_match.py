@@ -60,6 +60,28 @@ def shared_words(text: str, product: ProductView) -> int:
     return count + sum(1 for piece in pieces if piece in text)
 
 
+class TitleCache:
+    """An Embedder that keeps every title passage it embedded (a catalog's titles must not be pushed out of the
+    encoder's recent-texts cache by a day of messages); messages go straight to the encoder."""
+
+    def __init__(self, encoder: Embedder):
+        self.encoder = encoder
+        self._passages: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str], kind: str = "query") -> np.ndarray:
+        if kind != "passage":
+            return self.encoder.embed(texts, kind)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            self._passages.update(zip(missing, self.encoder.embed(missing, "passage")))
+        return np.stack([self._passages[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+
+def title_passage(product: ProductView) -> str:
+    """What a product's embedding is made of: its titles in every language, once each."""
+    return " / ".join(dict.fromkeys((product.title, *product.titles.values())))
+
+
 def named_product(text: str, owned: Sequence[ProductView], others: Sequence[ProductView],
                   embedder: Embedder | None) -> Named:
     """The product of `owned` or `others` that `text` names, by a margin; Named(None, ...) when it names none."""
@@ -69,8 +91,7 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
     words = np.array([shared_words(text, p) for p in products], dtype=np.float32)
     if embedder is not None:
         vectors = embedder.embed([text])
-        titles = embedder.embed([" / ".join(dict.fromkeys((p.title, *p.titles.values()))) for p in products],
-                                "passage")
+        titles = embedder.embed([title_passage(p) for p in products], "passage")
         scores = titles @ vectors[0] + WORD_WEIGHT * words
     elif words.max() > 0:
         scores = words

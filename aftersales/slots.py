@@ -28,7 +28,7 @@ _LONG_NUMBER = re.compile(r"(?<![\d+\-.,])\d{12,20}(?![\d.,]\d)")
 _ORDER_WORDS = re.compile(
     r"(?i)(?:订单号?|单号|order\s*(?:no\.?|number|id|#)?|pesanan|no\.?\s*pesanan|invoice|đơn(?:\s*hàng)?|"
     r"m[aã]\s*đ?[oơ]n|ma\s*don|don\s*hang|คำสั่งซื้อ|ออเดอร์|เลขที่|order\s*ko|order\s*ko\s*po)"
-    r"\s*(?:là|la|ko|is|ni|nya|ng|:|：|#|no\.?)?\s*[:：#]?\s*([A-Za-z]{0,4}\d[A-Za-z0-9\-]{3,24})")
+    r"\s*(?:là|la|ko|is|ni|nya|ng|:|：|#|no\.?)?\s*[:：#]?\s*((?:[A-Za-z]{1,6}[\-_])*[A-Za-z]{0,4}\d[A-Za-z0-9\-]{3,24})")
 _PHONE_WORDS = re.compile(
     r"(?i)(电话|手机|联系方式|phone|mobile|tel\b|contact|hp\b|no\.?\s*hp|nomor|nombor|telefon|whatsapp|wa\b|"
     r"sđt|sdt|số\s*điện\s*thoại|so\s*dien\s*thoai|เบอร์|โทร|cp\b|cellphone|numero|number\s*ko)")
@@ -116,6 +116,22 @@ def _order_id(text: str, phones: list[tuple[int, int, str]]) -> str | None:
         return None
     start, value = min(candidates, key=lambda c: (c[0], -len(c[1])))
     return value
+
+
+def written_order(text: str, order_ids: list[str]) -> str | None:
+    """Which of `order_ids` (a customer's own) the message writes, in any phrasing and whatever the shop's id format:
+    case aside, spaces, dashes and dots between its characters allowed ("kf en 261114", "9023 4561 202"); the first
+    written wins. Ids shorter than four characters are never looked for."""
+    found = []
+    for order_id in order_ids:
+        chars = [c for c in order_id if c.isalnum()]
+        if len(chars) < 4:
+            continue
+        pattern = r"[\s\-_.]?".join(re.escape(c) for c in chars)
+        m = re.search(rf"(?i)(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", text)
+        if m:
+            found.append((m.start(), -len(chars), order_id))
+    return min(found)[2] if found else None
 
 
 # ---- amounts ----------------------------------------------------------------------------------------------------

@@ -295,6 +295,7 @@ class Dialogue(_Ready):
             rewriter=rewriter_for(settings),
             embedder=getattr(getattr(understanding, "sentences", None), "encoder", None),
         )
+        self.service.warm()
         self.agent_desk = AgentDesk(store, self.service.clock)
         self._purged_on = None
 

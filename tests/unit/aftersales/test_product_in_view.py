@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from aftersales.dialogue import DialogueService
@@ -95,6 +96,54 @@ def test_a_product_in_none_of_the_orders_asks_which_order_and_refunds_nothing(st
     assert result.order_id is None
     assert result.decision.rule.endswith("need_order")
     assert not any(a.type.startswith("refund") for a in result.decision.actions)
+
+
+class ByWord:
+    """Embeds `message` and every title holding `word` on one axis, everything else on another: which catalog
+    products compete with the customer's, not the model, is under test here."""
+
+    def __init__(self, message: str, word: str):
+        self.message, self.word, self.passages = message, word, []
+
+    def embed(self, texts, kind="query"):
+        if kind == "passage":
+            self.passages += texts
+        return np.array([[1.0, 0.0] if t == self.message or self.word in t.lower() else [0.0, 1.0] for t in texts],
+                        np.float32)
+
+
+def test_a_product_named_in_no_shared_word_is_found_in_the_catalog_and_not_refunded_as_the_order(store):  # noqa: F811
+    # C1002 bought only the dress; the Thai message shares no word with any title, the mug's embedding is closest.
+    text = "แก้วเซรามิกที่ได้มาร้าวค่ะ ทำยังไงดี"
+    embedder = ByWord(text, "mug")
+    dialogue = DialogueService(store, PolicyEngine.from_dir(ROOT / "configs" / "policies"),
+                               Reads("defect_complaint", "th"), ReplyWriter(), clock=lambda: NOW, embedder=embedder)
+    dialogue.warm()
+    warmed = len(embedder.passages)
+    assert warmed == len(store.products())
+    result = dialogue.handle(turn("C1002", text, conversation="th-mug"))
+    assert result.order_id is None and result.decision.rule.endswith("need_order")
+    assert not any(a.type.startswith(("offer_refund", "offer_partial")) for a in result.decision.actions)
+    # The titles were embedded once, at warm-up: the turn embedded only its message.
+    assert len(embedder.passages) == warmed
+
+
+def test_a_complaint_about_the_product_in_view_that_no_order_holds_asks_which_order(store):  # noqa: F811
+    result = service(store, Reads("defect_complaint")).handle(
+        turn("C1002", "this arrived with a crack in the lid, what can you do?", conversation="view-mug",
+             viewed=ViewedProduct(sku="KF-HM-001")))
+    assert result.order_id is None and result.decision.rule.endswith("need_order")
+    assert not any(a.amount_cents is not None for a in result.decision.actions)
+
+
+@pytest.mark.parametrize("text", ["any update on order no. {id}? the other one can wait",
+                                  "{spaced} kailan po darating", "问一下{id}到哪了"])
+def test_the_customers_order_written_in_any_phrasing_is_the_order(store, text):  # noqa: F811
+    store.add_order("KF-EN-261114", "C1001", [("KF-HM-001", 1, 4900)], created_at=NOW - timedelta(days=9),
+                    status="shipped", paid_at=NOW - timedelta(days=9), shipped_at=NOW - timedelta(days=8))
+    message = text.format(id="KF-EN-261114", spaced="kf en 261114")
+    result = service(store, Reads("logistics_status")).handle(turn("C1001", message, conversation="written"))
+    assert result.order_id == "KF-EN-261114"
 
 
 def test_a_care_question_in_a_turn_is_answered_from_the_products_knowledge(store):  # noqa: F811

@@ -2,7 +2,7 @@
 
 import pytest
 
-from aftersales.slots import extract, fold, new_address
+from aftersales.slots import extract, fold, new_address, written_order
 
 
 @pytest.mark.parametrize("text, language, order_id", [
@@ -70,3 +70,19 @@ def test_the_new_address_in_each_markets_form(text, address):
 
 def test_fold_reads_vietnamese_without_its_diacritics():
     assert fold("Địa chỉ mới") == "dia chi moi"
+
+
+@pytest.mark.parametrize("text, written", [
+    ("any update on order no. KF-EN-261114? the other one can wait", "KF-EN-261114"),
+    ("kf en 261114 po kailan darating", "KF-EN-261114"),
+    ("yung 9023 4561 202 po", "90234561202"),
+    ("mã đơn của mình là kf-en-261113 nhé", "KF-EN-261113"),
+    ("KF-EN-2611145 is not mine", None),
+    ("order 261114 only", None),
+])
+def test_the_customers_own_order_is_found_in_any_phrasing_and_only_whole(text, written):
+    assert written_order(text, ["KF-EN-261113", "KF-EN-261114", "90234561202", "O12"]) == written
+
+
+def test_an_order_id_with_letter_groups_follows_the_order_words():
+    assert extract("Hi, any update on order no. KF-EN-261114?", "en").order_id == "KF-EN-261114"
