@@ -29,7 +29,20 @@ def _prepare(names: list[str] | None, force: bool) -> int:
             failed += 1
             continue
         print(f"{done.name:<20} {str(done.path):<60} {_size(done.size):>10}  {done.status}")
+        if registry.REGISTRY[name].kind == "sentence":
+            _build_sentence_graph(done.path)
     return 1 if failed else 0
+
+
+def _build_sentence_graph(weights) -> None:
+    """The int8 onnxruntime graph the sentence encoder runs, derived from the weights just prepared (so that the
+    first replica to load it does not pay for building it)."""
+    from pathlib import Path
+
+    from models.e5_onnx import ensure_onnx
+
+    graph = ensure_onnx(Path(weights))
+    print(f"{'':<20} {str(graph):<60} {_size(graph.stat().st_size):>10}  derived")
 
 
 def _list() -> int:

