@@ -143,6 +143,43 @@ _SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|m
 _AMOUNT = re.compile(
     rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
     rf"(?<![A-Za-z0-9.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9À-ỹ]))")
+# A number with two decimals is a price wherever it stands ("bought it for 39.99, now 29.99"), unless a date unit
+# follows it.
+_DECIMAL = re.compile(r"(?<![\w.,/:\-])(\d{1,6}\.\d{2})(?![\w/:\-]|[.,]\d|\s?(?:号|日|月))")
+# Chinese price words followed by a bare number, in digits or in Chinese numerals: "低了二十", "降價三百",
+# "每满200减25", "付180关税", "差价30".
+_ZH_NUMERAL = "零〇一二两三四五六七八九十百千万"
+_ZH_MONEY = re.compile(
+    rf"(?:降了|降价了?|降價了?|低了|便宜了|贵了|差价|差價|少了|满|减|付了?|补了?|退了?|花了|卖|賣|优惠了?)"
+    rf"\s?(\d+(?:\.\d{{1,2}})?|[{_ZH_NUMERAL}]+)(?![\d{_ZH_NUMERAL}]|\s?(?:天|号|日|月|年|件|个|次|小时|分钟|%|折))")
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
+def zh_number(written: str) -> int | None:
+    """二十 → 20, 三百五 → 350, 一千二百 → 1200, 两万 → 20000; None for what is not a number."""
+    total, section, digit, last_unit = 0, 0, None, None
+    for ch in written:
+        if ch in "零〇":
+            last_unit = None  # 一百零五 is 105: the digit after a zero is a plain one
+        elif ch in _ZH_DIGITS:
+            digit = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            unit = _ZH_UNITS[ch]
+            if unit == 10000:
+                total += (section + (digit or 0)) * unit
+                section, digit, last_unit = 0, None, None
+                continue
+            section += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        else:
+            return None
+    if digit is not None:
+        # "三百五" is 350: a trailing digit after a unit counts a tenth of it.
+        section += digit * (last_unit // 10) if last_unit and last_unit >= 100 else digit
+    return total + section or None
+
+
 # Vietnamese "1 triệu 2", "1tr2": one million two hundred thousand.
 _MILLION_AND = re.compile(r"(?i)(?<![\w.,])(\d{1,3})\s?(?:triệu|trieu|tr)\s?(\d)(?![\d\w])")
 _MULTIPLIERS = {"k": 1000, "rb": 1000, "ribu": 1000, "nghìn": 1000, "nghin": 1000, "ngàn": 1000, "ngan": 1000,
@@ -184,6 +221,22 @@ def _amounts(text: str, language: str | None,
         cents *= _MULTIPLIERS.get(unit, 1)
         spans.append((m.start(), m.end()))
         found.append((m.start(), cents))
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in [*spans, *taken])
+
+    for m in _DECIMAL.finditer(text):
+        if free(m.start(1), m.end(1)):
+            cents = _number(m.group(1), language)
+            if cents:
+                spans.append((m.start(1), m.end(1)))
+                found.append((m.start(1), cents))
+    for m in _ZH_MONEY.finditer(text):
+        if free(m.start(1), m.end(1)):
+            written = m.group(1)
+            cents = _number(written, language) if written[0].isdigit() else (zh_number(written) or 0) * 100
+            if cents:
+                spans.append((m.start(1), m.end(1)))
+                found.append((m.start(1), cents))
     for _, cents in sorted(found):
         if cents not in amounts:
             amounts.append(cents)
@@ -293,7 +346,8 @@ _ADDRESS_INTRO = re.compile(
     r"(?:address|addr|ship(?:ping)?|deliver(?:y|ed)?|send\s+(?:it|them)?|sent)[^.!?\n]{0,50}?\b(?:to|is)\b|"
     r"new\s+(?:address|addr)\s*(?:is)?|"
     r"alamat[^.!?\n]{0,50}?\b(?:ke|jadi|menjadi|kepada|baru(?:nya)?(?:\s+(?:di|ialah|adalah))?)\b|"
-    r"(?:kirim|hantar|antar)(?:kan)?\s+ke|"
+    r"(?:kirim|hantar|antar)(?:kan)?\s+ke|(?:tukar|ganti|ubah)(?:kan)?\s+(?:ke\s+)?alamat(?![^.!?\n]{0,50}?\b(?:ke|jadi|menjadi|kepada)\b)|"
+    r"(?:order|parcel|package|it)\s+(?:go|be\s+sent|be\s+delivered|be\s+shipped)\s+to|"
     r"(?:địa\s*chỉ|dia\s*chi|đ/c|dc)[^.!?\n]{0,50}?(?:sang|thành|thanh|qua|là|la|về|ve|mới|moi)(?![a-zà-ỹ])|"
     r"(?:giao|gửi|gui|ship)\s+(?:về|ve|đến|den|tới|toi|qua)(?![a-zà-ỹ])|"
     r"ที่อยู่[^\n]{0,40}?(?:เป็น|ไปที่|ใหม่)|(?:ส่ง|จัดส่ง)(?:ไป)?ที่|"
@@ -304,11 +358,15 @@ _ADDRESS_INTRO = re.compile(
 _ADDRESS_TAIL = re.compile(
     r"(?i)(?:(?:[\s,，]+(?:instead|please|pls|plz|thanks?(?:\s+you)?|thx|ty|asap|ok|okay|ya|yah|yaa|kak|kakak|min|"
     r"gan|sis|bos|boss|tq|terima\s+kasih|makasih|nha|nhé|nhe|ạ|shop|ơi|oi|nhaa|với|voi|giúp\s+mình|giup\s+minh|po|"
-    r"naman|lang|salamat)|[\s,，]*(?:ครับ|ค่ะ|คะ|นะ|นะคะ|นะครับ|จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
-    r"麻烦了|辛苦了))[\s!?.。！？~]*)+$")
+    r"naman|lang|salamat|hehe+|haha+|wkwk+)|[\s,，]*(?:ครับ|ค่ะ|คะ|นะ|นะคะ|นะครับ|จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
+    r"麻烦了|辛苦了|[\U0001F300-\U0001FAFF\u2600-\u27BF]))[\s!?.。！？~\uFE0F]*)+$")
 # Addresses hold periods ("Jl. Melati No. 12", "Brgy. San Isidro"): only a clause that starts after one ends it.
-_ADDRESS_END = re.compile(r"(?i)[!?！？。\n]|\s*(?:ครับ|ค่ะ|คะ|นะคะ|นะครับ|จ้า|ด่วน)|[,，;；]\s*(?=[\u4e00-\u9fff])|[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|"
-                          r"saka|terima|makasih|salamat|cảm|cam|ขอบคุณ|并且|还有|另外|顺便)\b)")
+_ADDRESS_END = re.compile(
+    r"(?i)[!?！？。\n]|\s*(?:ครับ|ค่ะ|คะ|นะคะ|นะครับ|จ้า|ด่วน)|[,，;；]\s*(?=[\u4e00-\u9fff])|"
+    r"[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|saka|terima|makasih|salamat|cảm|cam|"
+    r"ขอบคุณ|并且|还有|另外|顺便|order|pesanan|đơn|don|mã|shop|hehe|haha)\b)")
+# What a Chinese address is made of: a piece of the message without one of these is not part of it.
+_ZH_PLACE = re.compile(r"[省市区县镇乡村路街道巷弄号楼栋室单元座层园苑院]")
 
 
 def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
@@ -323,10 +381,26 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
             rest = rest[colon.end():]  # "đổi địa chỉ giúp em, em về quê rồi: 15 Hùng Vương …"
         end = _ADDRESS_END.search(rest)
         value = rest[:end.start()] if end else rest
-        value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）")
+        value = _zh_place(_ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）"))
         # An address names a place: a number (house, postcode) and at least two parts, or a Chinese one of six
         # characters or more.
         parts = [p for p in re.split(r"[,，\s]+", value) if p]
         if re.search(r"\d", value) and (len(parts) >= 2 or len(value) >= 6):
             return value
     return None
+
+
+def _zh_place(value: str) -> str:
+    """A Chinese address among words around it ("学校吧 湖北省武汉市…东区 谢谢亲亲"): the run of space-separated
+    pieces that name places (省, 市, 路, 号 …); other values unchanged."""
+    pieces = value.split()
+    if len(pieces) < 2 or not re.match(r"[\u4e00-\u9fff]", value):
+        return value
+    placed = [bool(_ZH_PLACE.search(p)) for p in pieces]
+    if not any(placed):
+        return value
+    first = placed.index(True)
+    last = first
+    while last + 1 < len(pieces) and placed[last + 1]:
+        last += 1
+    return " ".join(pieces[first:last + 1])

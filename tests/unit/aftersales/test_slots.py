@@ -2,7 +2,7 @@
 
 import pytest
 
-from aftersales.slots import extract, fold, new_address, written_order
+from aftersales.slots import extract, fold, new_address, written_order, zh_number
 
 
 @pytest.mark.parametrize("text, language, order_id", [
@@ -86,3 +86,38 @@ def test_the_customers_own_order_is_found_in_any_phrasing_and_only_whole(text, w
 
 def test_an_order_id_with_letter_groups_follows_the_order_words():
     assert extract("Hi, any update on order no. KF-EN-261114?", "en").order_id == "KF-EN-261114"
+
+
+@pytest.mark.parametrize("text, language, amounts", [
+    ("今天直播间低了二十 怎么弄", "zh", [2000]),
+    ("我買完隔天就降價三百！！", "zh", [30000]),
+    ("跨店每满200减25能叠加不", "zh", [20000, 2500]),
+    ("快递让我付180关税", "zh", [18000]),
+    ("bought it for 39.99, now it's 29.99", "en", [3999, 2999]),
+    ("DHL wants 32.50 in duties", "en", [3250]),
+    # Not money: a date, days, pieces, a discount rate.
+    ("我11.20号出国", "zh", []),
+    ("降了3天了还没到", "zh", []),
+    ("满3件打八折", "zh", []),
+])
+def test_prices_written_without_a_currency(text, language, amounts):
+    assert extract(text, language).amounts == amounts
+
+
+@pytest.mark.parametrize("written, number", [("二十", 20), ("三百五", 350), ("一千二百", 1200), ("两万", 20000),
+                                             ("十五", 15), ("一百零五", 105), ("零", None), ("元", None)])
+def test_chinese_numerals(written, number):
+    assert zh_number(written) == number
+
+
+@pytest.mark.parametrize("text, address", [
+    ("地址错了!!! 改成江苏省南京市鼓楼区中山北路30号 快 别发出去", "江苏省南京市鼓楼区中山北路30号"),
+    ("这次帮我寄到学校吧 湖北省武汉市洪山区珞喻路1037号华中科技大学东区 谢谢亲亲", "湖北省武汉市洪山区珞喻路1037号华中科技大学东区"),
+    ("改成上海市 浦东新区 张江路100号", "上海市 浦东新区 张江路100号"),
+    ("alamat diganti ke Jl. Margonda Raya No. 88, Depok 16423 ya kak. order O1234", "Jl. Margonda Raya No. 88, Depok 16423"),
+    ("pindah ke Jl. Boulevard Raya Blok F No. 3, Makassar 90231 hehe makasih yaa 😊", None),
+    ("Tukar ke alamat ni je cepat: Blok C-12-03, Jalan Ampang, 68000 Ampang", "Blok C-12-03, Jalan Ampang, 68000 Ampang"),
+    ("can the order go to my office instead: 15F, 1 Raffles Place, Singapore 048616", "15F, 1 Raffles Place, Singapore 048616"),
+])
+def test_the_new_address_among_the_words_around_it(text, address):
+    assert new_address(text, []) == address
