@@ -54,11 +54,13 @@ def services(folder: Path) -> dict:
     for i, (name, understanding) in enumerate(readers.items()):
         store = Store(f"sqlite:///{folder}/bench{i}.db", KeyRing.create(folder / f"keys{i}.json"))
         seed_demo(store, ROOT / "catalog_index" / "demo" / "catalog.csv")
-        encoder = getattr(getattr(understanding, "sentences", None), "encoder", None)
+        sentences = getattr(understanding, "sentences", None)
+        encoders = {id(e): e for e in (sentences.encoder, sentences.retrieval)}.values() if sentences else []
         service = DialogueService(store, policy, understanding, ReplyWriter(),
-                                  embedder=encoder or getattr(default.sentences, "encoder", None))
+                                  embedder=getattr(getattr(understanding, "sentences", None), "retrieval",
+                                                           default.sentences.retrieval))
         service.warm()
-        out[name] = (service, encoder)
+        out[name] = (service, list(encoders))
     return out
 
 
@@ -75,10 +77,10 @@ def main() -> int:
         times = {name: [] for name in by_name}
         for round_ in range(args.rounds):
             for i, row in enumerate(rows):
-                for name, (service, encoder) in by_name.items():
+                for name, (service, encoders) in by_name.items():
                     turn = TurnInput(f"bench-{round_}-{i}", CUSTOMERS[i % len(CUSTOMERS)], "app", row["text"])
-                    if encoder is not None:
-                        # Every message is new to the encoder (its recent-texts cache would serve round two).
+                    for encoder in encoders:
+                        # Every message is new to the encoders (their recent-texts caches would serve round two).
                         encoder._cache.clear()
                     started = time.perf_counter()
                     service.handle(turn)

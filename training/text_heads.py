@@ -39,7 +39,9 @@ class VectorCache:
 
     def __init__(self, encoder: SentenceEncoder, path: Path = CACHE):
         self.encoder = encoder
-        self.path = path.with_name(f"{path.stem}-{encoder.config.engine}{path.suffix}")
+        graph = encoder.config.graph
+        tag = encoder.config.engine + (f"-{sha256_file(Path(graph))[:12]}" if graph else "")
+        self.path = path.with_name(f"{path.stem}-{tag}{path.suffix}")
         self.vectors: dict[str, np.ndarray] = {}
         if path.is_file():
             data = np.load(path)
@@ -179,14 +181,15 @@ def calibrate(heads_path: Path = SHIPPED) -> dict:
     apart from the corpus; the held-out messages beside them are never read): per task the (cnn, e5) exponents with
     the best accuracy, ties to the lower log loss. Written into the heads' JSON as "blend"."""
     from models.text import TextModel, TextModelConfig
-    from models.text_heads import EmbeddingHeads
+    from models.text_heads import EmbeddingHeads, heads_encoder
 
     rows = dev_rows()
     texts = [text_data.nfkc(r["text"]) for r in rows]
     readings = TextModel(TextModelConfig()).read(texts)
     heads = EmbeddingHeads(heads_path)
     # The same cache train() filled: the dev messages are embedded once per corpus change, not per run.
-    e5 = heads.read(VectorCache(SentenceEncoder(SentenceEncoderConfig(threads=2, cache_size=0))).embed(texts))
+    encoder = heads_encoder(heads, SentenceEncoderConfig(threads=2, cache_size=0))
+    e5 = heads.read(VectorCache(encoder).embed(texts))
     grid = [(a, b) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for b in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5) if a or b]
     chosen, report = {}, {}
     for task in TASKS:

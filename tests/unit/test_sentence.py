@@ -74,3 +74,45 @@ def test_a_stale_graph_is_rebuilt(tmp_path):
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine"):
         SentenceEncoderConfig(engine="cuda-magic")
+
+
+def _heads_export(folder, graph_bytes: bytes | None, graph_sha: str | None):
+    from models.registry import sha256_file
+
+    labels = {"intent": ["a", "b"], "emotion": ["x", "y"], "language": ["en", "zh"]}
+    npz = folder / "heads.npz"
+    with open(npz, "wb") as f:
+        np.savez(f, **{f"{t}_{k}": np.zeros((384, 2) if k == "weight" else 2, np.float32)
+                       for t in labels for k in ("weight", "bias")})
+    if graph_bytes is not None:
+        (folder / "ft.onnx").write_bytes(graph_bytes)
+    meta = {"sha256": sha256_file(npz), "labels": labels,
+            "encoder": {"graph": "ft.onnx", "graph_sha256": graph_sha}}
+    (folder / "heads.json").write_text(json.dumps(meta))
+    return npz
+
+
+def test_heads_trained_with_a_fine_tuned_graph_need_that_very_graph(tmp_path):
+    from models.errors import ModelError
+    from models.text_heads import EmbeddingHeads
+
+    with pytest.raises(ModelError, match="ft.onnx"):
+        EmbeddingHeads(_heads_export(tmp_path, None, "0" * 64))
+    with pytest.raises(ModelError, match="sha256"):
+        EmbeddingHeads(_heads_export(tmp_path, b"not the graph", "0" * 64))
+
+
+def test_the_fine_tuned_encoder_reads_and_plain_e5_retrieves(engines):
+    from models.text_heads import SHIPPED, EmbeddingHeads, heads_encoder
+
+    heads = EmbeddingHeads(SHIPPED)
+    if heads.graph is None:
+        pytest.skip("the shipped heads read plain e5")
+    tuned = heads_encoder(heads)
+    assert tuned.config.graph == str(heads.graph)
+    read = heads.read(tuned.embed(["where is my parcel?? ordered a week ago", "我要转人工"]))
+    assert [max(r, key=r.get) for r in read["intent"]] == ["logistics_status", "ask_human"]
+    assert [max(r, key=r.get) for r in read["language"]] == ["en", "zh"]
+    # Fine-tuning moved the vectors: what compares messages with documents must not use them.
+    text = ["can the wool cardigan go in the dryer?"]
+    assert float(tuned.embed(text)[0] @ engines["onnx"].embed(text)[0]) < 0.98
