@@ -1,6 +1,7 @@
 """Train kefu-text's embedding heads: multilingual-e5 vectors of the corpus → linear softmax heads, exported as .npz.
 
-    .venv/bin/python -m training.text_heads [--out models/weights/kefu-text-e5.npz] [--calibrate-only]
+    .venv/bin/python -m training.text_heads                   # heads on the plain e5: kefu-text-e5.npz, calibrated
+    .venv/bin/python -m training.text_heads --calibrate-only  # the blend of the fine-tuned e5's (kefu-text-e5ft.npz)
 
 The corpus split is the CNN's (training/text_data.py): heads learn from train and val (each message as written and
 one augmented copy) and test is reported. The L2 strength, and then the blend with the character CNN, are chosen on
@@ -22,7 +23,7 @@ import numpy as np
 
 from models.registry import sha256_file
 from models.sentence import SentenceEncoder, SentenceEncoderConfig
-from models.text_heads import SHIPPED, TASKS
+from models.text_heads import PLAIN, SHIPPED, TASKS
 from training import text_data
 
 logger = logging.getLogger("kefu.training")
@@ -100,7 +101,7 @@ def _accuracy(w: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> flo
     return float(np.mean((x @ w + b).argmax(axis=1) == y)) if len(y) else 0.0
 
 
-def train(out: Path = SHIPPED) -> dict:
+def train(out: Path = PLAIN) -> dict:
     """Fit the three heads and write `out` (.npz) with its .json; returns the JSON."""
     started = time.time()
     split = text_data.split_corpus(text_data.load_corpus())
@@ -146,13 +147,15 @@ def train(out: Path = SHIPPED) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SHIPPED)
+    parser.add_argument("--out", type=Path, help="the heads (.npz) to train, or to calibrate only; default: train "
+                        f"{PLAIN.name}, calibrate only {SHIPPED.name} (the fine-tuned e5's, from training.e5_finetune)")
     parser.add_argument("--calibrate-only", action="store_true", help="only choose the blend on the dev messages")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out = args.out or (SHIPPED if args.calibrate_only else PLAIN)
     if not args.calibrate_only:
-        print(json.dumps(train(args.out)["heads"], indent=2))
-    print(json.dumps(calibrate(args.out), indent=2))
+        print(json.dumps(train(out)["heads"], indent=2))
+    print(json.dumps(calibrate(out), indent=2))
 
 
 def dev_rows() -> list[dict]:
