@@ -97,9 +97,16 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
         scores = words
     else:
         return Named(None, False, 0.0)
-    order = np.argsort(-scores)
-    best = int(order[0])
-    runner_up = float(scores[order[1]]) if len(order) > 1 else -1.0
-    if float(scores[best]) - runner_up < (MARGIN if embedder is not None else 1):
+    margin = MARGIN if embedder is not None else 1
+    best = int(np.argmax(scores))
+    if best < len(owned):
+        # One of the customer's own products, clearly ahead of every other product.
+        rivals = np.delete(scores, best)
+    else:
+        # Another of the shop's products, clearly ahead of everything the customer bought. Shop products alike to
+        # it (two night lamps) may tie among themselves: the customer bought none of them either way.
+        rivals = scores[:len(owned)]
+    runner_up = float(rivals.max()) if len(rivals) else -1.0
+    if float(scores[best]) - runner_up < margin:
         return Named(None, False, float(scores[best]))
     return Named(products[best].sku, best < len(owned), float(scores[best]))

@@ -128,6 +128,21 @@ def test_a_product_named_in_no_shared_word_is_found_in_the_catalog_and_not_refun
     assert len(embedder.passages) == warmed
 
 
+def test_shop_products_alike_to_the_one_named_do_not_hand_the_complaint_to_the_customers_order(store):  # noqa: F811
+    # Two night lamps in the catalog tie with each other; C1002 bought neither, only the dress: ask which order.
+    from aftersales.ingest import ProductIn
+
+    for sku in ("LAMP-A", "LAMP-B"):
+        store.put_product(sku, ProductIn(title="Mini night lamp", category="home", price="45.00", currency="CNY"), NOW)
+    text = "the night lamp I got arrived broken"
+    dialogue = DialogueService(store, PolicyEngine.from_dir(ROOT / "configs" / "policies"),
+                               Reads("defect_complaint"), ReplyWriter(), clock=lambda: NOW,
+                               embedder=ByWord(text, "lamp"))
+    result = dialogue.handle(turn("C1002", text, conversation="two-lamps"))
+    assert result.order_id is None and result.decision.rule.endswith("need_order")
+    assert not any(a.type.startswith(("offer_refund", "offer_partial")) for a in result.decision.actions)
+
+
 def test_a_complaint_about_the_product_in_view_that_no_order_holds_asks_which_order(store):  # noqa: F811
     result = service(store, Reads("defect_complaint")).handle(
         turn("C1002", "this arrived with a crack in the lid, what can you do?", conversation="view-mug",
