@@ -20,6 +20,8 @@ from aftersales.views import ProductView
 WORD_WEIGHT = 0.04
 # The named product must beat the next one by this much to count as named at all.
 MARGIN = 0.025
+# Title embeddings this close are the same kind of product (variants, or one product listed twice).
+ALIKE = 0.95
 _LATIN = re.compile(r"[a-z]{3,}")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 # Words of titles that say nothing about what the product is.
@@ -52,12 +54,16 @@ def _words(product: ProductView) -> tuple[set[str], list[str]]:
 
 
 def shared_words(text: str, product: ProductView) -> int:
-    """Title words (Latin, three letters or more) and two-character pieces of Chinese titles found in `text`."""
+    """Title words (Latin, three letters or more), two-character pieces of Chinese titles and whole titles found in
+    `text`."""
     folded = fold(text)
     latin, han = _words(product)
     count = sum(1 for w in latin if re.search(rf"\b{w}", folded))
     pieces = {run[i:i + 2] for run in han for i in range(len(run) - 1)}
-    return count + sum(1 for piece in pieces if piece in text)
+    # A whole title written in the message: the only sign in a script without spaces between words (แก้วเซรามิก).
+    whole = sum(1 for title in {fold(t) for t in (product.title, *product.titles.values())}
+                if len(title) >= 3 and title in folded)
+    return count + sum(1 for piece in pieces if piece in text) + whole
 
 
 class TitleCache:
@@ -94,19 +100,23 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
         titles = embedder.embed([title_passage(p) for p in products], "passage")
         scores = titles @ vectors[0] + WORD_WEIGHT * words
     elif words.max() > 0:
-        scores = words
+        scores, titles = words, None
     else:
         return Named(None, False, 0.0)
-    margin = MARGIN if embedder is not None else 1
     best = int(np.argmax(scores))
-    if best < len(owned):
-        # One of the customer's own products, clearly ahead of every other product.
-        rivals = np.delete(scores, best)
+    # The best must beat the next product by a margin; shop products alike to it (two night lamps, one title) do not
+    # count against it unless the customer bought one: whichever of them is meant, it is not in the customer's order.
+    if titles is not None:
+        alike = titles @ titles[best] >= ALIKE
     else:
-        # Another of the shop's products, clearly ahead of everything the customer bought. Shop products alike to
-        # it (two night lamps) may tie among themselves: the customer bought none of them either way.
-        rivals = scores[:len(owned)]
-    runner_up = float(rivals.max()) if len(rivals) else -1.0
+        alike = np.array([title_passage(p) == title_passage(products[best]) for p in products])
+    margin = MARGIN if embedder is not None else 1
+    rivals = [j for j in range(len(products)) if j != best and (j < len(owned) or not alike[j] or best < len(owned))]
+    if best >= len(owned) and words[best] > 0:
+        # A shop product the message shares title words with needs only to be clearly ahead of the customer's own:
+        # among a large catalog some other title is always about as close in embeddings.
+        rivals = [j for j in rivals if j < len(owned)]
+    runner_up = float(scores[rivals].max()) if rivals else -1.0
     if float(scores[best]) - runner_up < margin:
         return Named(None, False, float(scores[best]))
     return Named(products[best].sku, best < len(owned), float(scores[best]))
