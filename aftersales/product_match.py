@@ -20,6 +20,9 @@ from aftersales.views import ProductView
 WORD_WEIGHT = 0.04
 # The named product must beat the next one by this much to count as named at all.
 MARGIN = 0.025
+# Title words shared with the message that name a product without the embeddings' margin over the whole catalog
+# (a whole title written in the message counts as many).
+NAMING_WORDS = 2
 # Title embeddings this close are the same kind of product (variants, or one product listed twice).
 ALIKE = 0.95
 _LATIN = re.compile(r"[a-z]{3,}")
@@ -61,8 +64,8 @@ def shared_words(text: str, product: ProductView) -> int:
     count = sum(1 for w in latin if re.search(rf"\b{w}", folded))
     pieces = {run[i:i + 2] for run in han for i in range(len(run) - 1)}
     # A whole title written in the message: the only sign in a script without spaces between words (แก้วเซรามิก).
-    whole = sum(1 for title in {fold(t) for t in (product.title, *product.titles.values())}
-                if len(title) >= 3 and title in folded)
+    whole = NAMING_WORDS * sum(1 for title in {fold(t) for t in (product.title, *product.titles.values())}
+                               if len(title) >= 3 and title in folded)
     return count + sum(1 for piece in pieces if piece in text) + whole
 
 
@@ -112,9 +115,10 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
         alike = np.array([title_passage(p) == title_passage(products[best]) for p in products])
     margin = MARGIN if embedder is not None else 1
     rivals = [j for j in range(len(products)) if j != best and (j < len(owned) or not alike[j] or best < len(owned))]
-    if best >= len(owned) and words[best] > 0:
-        # A shop product the message shares title words with needs only to be clearly ahead of the customer's own:
-        # among a large catalog some other title is always about as close in embeddings.
+    if best >= len(owned) and words[best] >= NAMING_WORDS and words[best] > max(words[:len(owned)], default=0):
+        # A shop product the message shares more title words with than with anything the customer bought needs only
+        # to be clearly ahead of the customer's own: among a large catalog some other title is always about as close
+        # in embeddings. One shared word is not enough: titles hold common words ("không" in a Vietnamese title).
         rivals = [j for j in rivals if j < len(owned)]
     runner_up = float(scores[rivals].max()) if rivals else -1.0
     if float(scores[best]) - runner_up < margin:

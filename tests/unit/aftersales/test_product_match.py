@@ -53,6 +53,15 @@ def test_a_shop_product_sharing_title_words_needs_only_to_beat_the_customers_own
     assert named_product(text, owned, others, Laid(text, scores)).sku is None
 
 
+def test_one_common_word_shared_with_a_catalog_title_names_no_product():
+    # "khong" (không, not) is in a headphone's title; the customer asks about returning their backpack.
+    text = "nhan hang 12 ngay roi con tra hang duoc khong a"
+    owned = [product("BAG", "Balo laptop")]
+    others = [product("EAR", "Tai nghe khong day"), *(product(f"P{i}", f"Item number {i}") for i in range(20))]
+    scores = {"Balo laptop": 0.70, "Tai nghe khong day": 0.76, **{f"Item number {i}": 0.785 for i in range(20)}}
+    assert named_product(text, owned, others, Laid(text, scores)).sku is None
+
+
 def test_a_whole_title_in_a_script_without_spaces_is_a_shared_word():
     mug = product("MUG", "陶瓷马克杯", th="แก้วเซรามิก", en="Ceramic mug")
     assert shared_words("แก้วเซรามิกที่ได้มาร้าวค่ะ ทำยังไงดี", mug) >= 1
