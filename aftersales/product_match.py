@@ -107,6 +107,16 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
     else:
         return Named(None, False, 0.0)
     best = int(np.argmax(scores))
+    mine = words[:len(owned)]
+    if best >= len(owned) and len(owned) and words[best] > 0 and mine.max() >= words[best]:
+        # What the customer bought shares as many title words as the shop's product closest in embeddings ("these
+        # shorts" from a customer who bought running shorts): their own is meant, unless two of theirs tie.
+        candidates = [j for j in range(len(owned)) if mine[j] == mine.max()]
+        best = max(candidates, key=lambda j: scores[j])
+        others_mine = [scores[j] for j in candidates if j != best]
+        if others_mine and float(scores[best]) - max(others_mine) < (MARGIN if embedder is not None else 1):
+            return Named(None, False, float(scores[best]))
+        return Named(products[best].sku, True, float(scores[best]))
     # The best must beat the next product by a margin; shop products alike to it (two night lamps, one title) do not
     # count against it unless the customer bought one: whichever of them is meant, it is not in the customer's order.
     if titles is not None:

@@ -66,3 +66,12 @@ def test_a_whole_title_in_a_script_without_spaces_is_a_shared_word():
     mug = product("MUG", "陶瓷马克杯", th="แก้วเซรามิก", en="Ceramic mug")
     assert shared_words("แก้วเซรามิกที่ได้มาร้าวค่ะ ทำยังไงดี", mug) >= 1
     assert shared_words("หมอนยางพาราที่ได้มาขาดค่ะ", mug) == 0
+
+
+def test_the_customers_own_product_sharing_as_many_title_words_is_meant_over_a_closer_shop_product():
+    text = "can I swap these shorts for a medium?"
+    owned = [product("RUN", "速干跑步短裤", en="Quick-dry running shorts")]
+    others = [product("BOARD", "Board shorts"), product("CAP", "Baseball cap")]
+    scores = {"速干跑步短裤 / Quick-dry running shorts": 0.70, "Board shorts": 0.80, "Baseball cap": 0.60}
+    named = named_product(text, owned, others, Laid(text, scores))
+    assert (named.sku, named.owned) == ("RUN", True)
