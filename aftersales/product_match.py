@@ -106,31 +106,31 @@ def named_product(text: str, owned: Sequence[ProductView], others: Sequence[Prod
         scores, titles = words, None
     else:
         return Named(None, False, 0.0)
+    mine = len(owned)  # products[:mine] are the customer's own
     best = int(np.argmax(scores))
-    mine = words[:len(owned)]
-    if best >= len(owned) and len(owned) and words[best] > 0 and mine.max() >= words[best]:
+    if best < mine:
+        # One of the customer's own, clearly ahead of every other product.
+        rivals = [j for j in range(len(products)) if j != best]
+    elif mine and words[best] > 0 and words[:mine].max() >= words[best]:
         # What the customer bought shares as many title words as the shop's product closest in embeddings ("these
         # shorts" from a customer who bought running shorts): their own is meant, unless two of theirs tie.
-        candidates = [j for j in range(len(owned)) if mine[j] == mine.max()]
-        best = max(candidates, key=lambda j: scores[j])
-        others_mine = [scores[j] for j in candidates if j != best]
-        if others_mine and float(scores[best]) - max(others_mine) < (MARGIN if embedder is not None else 1):
-            return Named(None, False, float(scores[best]))
-        return Named(products[best].sku, True, float(scores[best]))
-    # The best must beat the next product by a margin; shop products alike to it (two night lamps, one title) do not
-    # count against it unless the customer bought one: whichever of them is meant, it is not in the customer's order.
-    if titles is not None:
-        alike = titles @ titles[best] >= ALIKE
+        rivals = [j for j in range(mine) if words[j] == words[:mine].max()]
+        best = max(rivals, key=lambda j: scores[j])
+        rivals.remove(best)
     else:
-        alike = np.array([title_passage(p) == title_passage(products[best]) for p in products])
-    margin = MARGIN if embedder is not None else 1
-    rivals = [j for j in range(len(products)) if j != best and (j < len(owned) or not alike[j] or best < len(owned))]
-    if best >= len(owned) and words[best] >= NAMING_WORDS and words[best] > max(words[:len(owned)], default=0):
-        # A shop product the message shares more title words with than with anything the customer bought needs only
-        # to be clearly ahead of the customer's own: among a large catalog some other title is always about as close
-        # in embeddings. One shared word is not enough: titles hold common words ("không" in a Vietnamese title).
-        rivals = [j for j in rivals if j < len(owned)]
+        # Another of the shop's products, clearly ahead of the rest; shop products alike to it (two night lamps, one
+        # title) do not count against it: whichever of them is meant, the customer bought none of them.
+        if titles is not None:
+            alike = titles @ titles[best] >= ALIKE
+        else:
+            alike = np.array([title_passage(p) == title_passage(products[best]) for p in products])
+        rivals = [j for j in range(len(products)) if j != best and (j < mine or not alike[j])]
+        if words[best] >= NAMING_WORDS:
+            # Sharing more title words with the message than anything the customer bought, it needs only to be
+            # clearly ahead of the customer's own: among a large catalog some other title is always about as close
+            # in embeddings. One shared word is not enough: titles hold common words ("không" in a Vietnamese title).
+            rivals = [j for j in rivals if j < mine]
     runner_up = float(scores[rivals].max()) if rivals else -1.0
-    if float(scores[best]) - runner_up < margin:
+    if float(scores[best]) - runner_up < (MARGIN if embedder is not None else 1):
         return Named(None, False, float(scores[best]))
-    return Named(products[best].sku, best < len(owned), float(scores[best]))
+    return Named(products[best].sku, best < mine, float(scores[best]))

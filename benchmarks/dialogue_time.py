@@ -62,8 +62,7 @@ def services(folder: Path) -> dict:
         sentences = getattr(understanding, "sentences", None)
         encoders = {id(e): e for e in (sentences.encoder, sentences.retrieval)}.values() if sentences else []
         service = DialogueService(store, policy, understanding, ReplyWriter(),
-                                  embedder=getattr(getattr(understanding, "sentences", None), "retrieval",
-                                                           default.sentences.retrieval))
+                                  embedder=(sentences or default.sentences).retrieval)
         service.warm()
         out[name] = (service, list(encoders))
     return out

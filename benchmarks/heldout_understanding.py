@@ -1,10 +1,10 @@
 """Understanding on messages kefu was never tuned to: the held-out set (benchmarks/heldout/), per language.
 
 Every reader kefu ships reads the same messages in one run: the keyword tables, the character CNN alone, the CNN
-with heads on the plain multilingual-e5-small, and the CNN with the e5 fine-tuned here (the default). Reported per language: intent and emotion accuracy, language id,
-slot F1 (order id, phone, amounts, ISO dates, new address, defect words: a (slot, value) pair must match) and order
-id accuracy (the id found, or rightly none). `--set dev` reads the dev messages instead, the only ones choices may be
-made on.
+with heads on the plain multilingual-e5-small, and the CNN with the e5 fine-tuned here (the default). Reported per
+language: intent and emotion accuracy, language id, slot F1 (order id, phone, amounts, ISO dates, new address,
+defect words: a (slot, value) pair must match) and order id accuracy (the id found, or rightly none). `--set dev`
+reads the dev messages instead, the only ones choices may be made on.
 
     .venv/bin/python benchmarks/heldout_understanding.py [--set messages|dev]
 """

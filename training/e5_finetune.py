@@ -159,7 +159,7 @@ def _accuracies(model, rows: list[list[int]], gold: dict[str, np.ndarray]) -> di
     return {task: round(float(np.mean(np.concatenate(predicted[task]) == gold[task])), 4) for task in TASKS}
 
 
-def train(epochs: int = 3, out: Path = OUT, threads: int = 2) -> dict:
+def train(epochs: int = 6, out: Path = OUT, threads: int = 2) -> dict:
     import copy
 
     import torch
