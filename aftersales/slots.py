@@ -72,11 +72,14 @@ def extract(text: str, language: str | None = None) -> Slots:
     taken = [order_id] if order_id else []
     id_spans = _spans(text, taken) + [(start, end) for start, end, _ in phones]
     amounts, money_spans = _amounts(text, language, id_spans)
+    address = new_address(text, id_spans)
+    # A unit or house number in the address ("Jalan Kemuning 2/4", "Blok H5/12") is not a date.
+    address_spans = _spans(text, [address]) if address else []
     return Slots(order_id=order_id.upper() if order_id else None,
                  phone=re.sub(r"[^\d+]", "", phones[0][2]) if phones else None,
                  amounts=amounts,
-                 dates=_dates(text, language, [*money_spans, *id_spans]),
-                 new_address=new_address(text, id_spans))
+                 dates=_dates(text, language, [*money_spans, *id_spans, *address_spans]),
+                 new_address=address)
 
 
 def _spans(text: str, values: list[str]) -> list[tuple[int, int]]:
@@ -345,49 +348,94 @@ _ADDRESS_INTRO = re.compile(
     r"(?:地址)?(?:改成|改为|改到|换成|换到|改寄到|改送到|寄到|送到|发到)|新地址(?:是|为)?|地址(?:是|为)|"
     r"(?:address|addr|ship(?:ping)?|deliver(?:y|ed)?|send\s+(?:it|them)?|sent)[^.!?\n]{0,50}?\b(?:to|is)\b|"
     r"new\s+(?:address|addr)\s*(?:is)?|"
-    r"alamat[^.!?\n]{0,50}?\b(?:ke|jadi|menjadi|kepada|baru(?:nya)?(?:\s+(?:di|ialah|adalah))?)\b|"
-    r"(?:kirim|hantar|antar)(?:kan)?\s+ke|(?:tukar|ganti|ubah)(?:kan)?\s+(?:ke\s+)?alamat(?![^.!?\n]{0,50}?\b(?:ke|jadi|menjadi|kepada)\b)|"
+    r"alamat[^.!?\n]{0,50}?\b(?:ke|jadi|jd|menjadi|kepada|kpd|baru(?:nya)?(?:\s+(?:di|ialah|adalah))?)\b|alamatnya\b|"
+    r"(?:kirim|hantar|htr|hntr|antar|pos)(?:kan)?\s+(?:je\s+)?ke|pindah(?:in|kan)\s+ke|"
+    r"(?:tukar|ganti|ubah)(?:kan)?\s+(?:ke|kpd|kepada|jd|jadi)\b|"
+    r"(?:tukar|ganti|ubah)(?:kan)?\s+(?:ke\s+)?alamat(?![^.!?\n]{0,50}?\b(?:ke|jadi|jd|menjadi|kepada|kpd)\b)|"
     r"(?:order|parcel|package|it)\s+(?:go|be\s+sent|be\s+delivered|be\s+shipped)\s+to|"
     r"(?:địa\s*chỉ|dia\s*chi|đ/c|dc)[^.!?\n]{0,50}?(?:sang|thành|thanh|qua|là|la|về|ve|mới|moi)(?![a-zà-ỹ])|"
     r"(?:giao|gửi|gui|ship)\s+(?:về|ve|đến|den|tới|toi|qua)(?![a-zà-ỹ])|"
     r"ที่อยู่[^\n]{0,40}?(?:เป็น|ไปที่|ใหม่)|(?:ส่ง|จัดส่ง)(?:ไป)?ที่|"
     r"(?:address|addr)[^.!?\n]{0,50}?\b(?:sa|into|ng)\b|(?:ipadala|i-deliver|ideliver|dalhin|ipapadala)\s+(?:na\s+lang\s+)?sa|"
-    r"bagong\s+address(?:\s+ko)?(?:\s+ay)?"
+    r"bagong\s+address(?:\s+ko)?(?:\s+ay)?|"
+    # A label and a colon: "Alamat baru sy:", "alamat ofis:", "New:", "address yung O6621:", "địa chỉ nhận:".
+    r"(?:address|addr|alamat|địa\s*chỉ|dia\s*chi|ที่อยู่|地址|new)[^:：\n.!?]{0,25}[:：]"
     r")\s*[:：]?\s*")
 # Words and courtesies that end a message but not an address (Latin ones after a space, so "City" keeps its "ty").
 _ADDRESS_TAIL = re.compile(
-    r"(?i)(?:(?:[\s,，]+(?:instead|please|pls|plz|thanks?(?:\s+you)?|thx|ty|asap|ok|okay|ya|yah|yaa|kak|kakak|min|"
-    r"gan|sis|bos|boss|tq|terima\s+kasih|makasih|nha|nhé|nhe|ạ|shop|ơi|oi|nhaa|với|voi|giúp\s+mình|giup\s+minh|po|"
+    r"(?i)(?:(?:[\s,，]+(?:instead|please|pls|plz|thanks?(?:\s+you)?|thx|ty|asap|ok|okay|ya|yah|yaa|ye|yer|kak|kakak|min|"
+    r"gan|sis|bos|boss|bro|tq|terima\s+kasih|makasih|nha|nhé|nhe|ạ|shop|ơi|oi|nhaa|với|voi|giúp\s+mình|giup\s+minh|po|"
     r"naman|lang|salamat|hehe+|haha+|wkwk+)|[\s,，]*(?:ครับ|ค่ะ|คะ|นะ|นะคะ|นะครับ|จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
     r"麻烦了|辛苦了|[\U0001F300-\U0001FAFF\u2600-\u27BF]))[\s!?.。！？~\uFE0F]*)+$")
-# Addresses hold periods ("Jl. Melati No. 12", "Brgy. San Isidro"): only a clause that starts after one ends it.
+# Where an address ends. Addresses hold periods ("Jl. Melati No. 12", "Brgy. San Isidro"): a period ends one after a
+# word of five letters or more or a number of four digits ("…, Selangor. Sy dah pindah", "… 55281. a.n. Rina"), or
+# before a clause's first word; so does a label and its colon ("Penerima: Aisyah", "Nama: Jessica"), the words for
+# the recipient or their phone, and a clause's first word in a language that spaces words ("… 65314 aja gk").
 _ADDRESS_END = re.compile(
-    r"(?i)[!?！？。\n]|\s*(?:ครับ|ค่ะ|คะ|นะคะ|นะครับ|จ้า|ด่วน)|[,，;；]\s*(?=[\u4e00-\u9fff])|"
-    r"[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|saka|terima|makasih|salamat|cảm|cam|"
-    r"ขอบคุณ|并且|还有|另外|顺便|order|pesanan|đơn|don|mã|shop|hehe|haha)\b)")
+    r"[!?！？。\n]|(?i:\s*(?:ครับ|ค่ะ|คะ|นะคะ|นะครับ|จ้า|ด่วน))|[,，;；]\s*(?=[\u4e00-\u9fff])|"
+    r"(?<=[^\W\d_]{5})\.(?=\s)|(?<=\d{4})\.(?=\s)|"
+    r"[\s,，]+[^\W\d_]+\s*[:：]|"
+    r"[\s,，]*(?:收件人|收货人|联系人|电话|手机|姓名|ผู้รับ|เบอร์|โทร)|"
+    r"(?i:[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|saka|terima|makasih|salamat|cảm|cam|"
+    r"ขอบคุณ|并且|还有|另外|顺便|order|pesanan|đơn|don|mã|shop|hehe|haha)\b))|"
+    r"[\s,，]+(?=(?:(?i:a\.n\.|an\.|u/p|atas\s+nama|soalnya|karena|krn|kalau|kalo|klo|sy|saya|aku|harap|biar|aja|sebab|"
+    r"sbb|because|coz|cuz|since|i|i'm|im|my|we|our|nama|penerima|recipient|receiver|contact|hp|no\s+hp|no\s+tel|tel|"
+    r"yung|kasi|kc|sđt|sdt)|em|mình|mik|anh|chị|cảm)(?![^\W_]))")
 # What a Chinese address is made of: a piece of the message without one of these is not part of it.
 _ZH_PLACE = re.compile(r"[省市区县镇乡村路街道巷弄号楼栋室单元座层园苑院]")
+# An address on a line of its own, with no words asking for it: the words of streets, units and places it names.
+_PLACE_WORDS = re.compile(
+    r"(?i)\b(?:jl|jln|jalan|gg|gang|lorong|lrg|taman|tmn|kampung|kg|blok|blk|lot|no|rt|rw|kel|kec|kota|kab|perum|"
+    r"perumahan|pangsapuri|kondominium|street|st|road|rd|avenue|ave|lane|drive|unit|apt|floor|brgy|barangay|purok|"
+    r"city|soi|đường|duong|phường|phuong|quận|quan|ngõ|ngo|hẻm|hem|tp|huyện|huyen|xã|xa)\b|[路号省市区]|ถนน|ซอย|หมู่|แขวง|เขต|ตำบล|อำเภอ|จังหวัด")
+_POSTCODE = re.compile(r"(?<![\d/-])\d{4,6}(?![\d/-])")
 
 
 def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
-    """The address after the words that ask for it ("change the shipping address to …", "改成…", "alamat ke …");
-    an order id or phone number after it (`taken` spans) is not part of it."""
+    """The address after the words that ask for it ("change the shipping address to …", "改成…", "alamat ke …"), or
+    on a line of its own; an order id or phone number after it (`taken` spans) is not part of it."""
     for m in _ADDRESS_INTRO.finditer(text):
         start = m.end()
         stop = min([s for s, _ in taken if s >= start] + [len(text)])
         rest = text[start:stop]
-        colon = re.search(r"[:：]\s*", rest[:30])
-        if colon:
-            rest = rest[colon.end():]  # "đổi địa chỉ giúp em, em về quê rồi: 15 Hùng Vương …"
-        end = _ADDRESS_END.search(rest)
-        value = rest[:end.start()] if end else rest
-        value = _zh_place(_ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）"))
-        # An address names a place: a number (house, postcode) and at least two parts, or a Chinese one of six
-        # characters or more.
-        parts = [p for p in re.split(r"[,，\s]+", value) if p]
-        if re.search(r"\d", value) and (len(parts) >= 2 or len(value) >= 6):
+        colon = re.search(r"[:：]\s*", rest[:60])
+        if colon and not re.search(r"\d", rest[:colon.start()]):
+            rest = rest[colon.end():]  # "mohon dikirim ke alamat kantor saja karena …: Gedung Graha Mandiri …"
+        value = _address_value(rest)
+        if value:
+            return value
+    for line in text.splitlines():
+        value = _address_value(line)
+        if value and (_POSTCODE.search(value) or len(_PLACE_WORDS.findall(value)) >= 2) and len(
+                re.split(r"[,，]", value)) >= 3:
             return value
     return None
+
+
+def _address_value(rest: str) -> str | None:
+    """The address at the start of `rest`: up to where it ends, without the courtesies and the lower-case clause
+    after a capitalised address; None when it names no place (a number and at least two parts, or a Chinese one of
+    six characters or more)."""
+    end = _ADDRESS_END.search(rest)
+    value = rest[:end.start()] if end else rest
+    value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）")
+    value = _zh_place(_ADDRESS_TAIL.sub("", _lowercase_tail(value)).strip(" \t:：,，.。"))
+    parts = [p for p in re.split(r"[,，\s]+", value) if p]
+    if re.search(r"\d", value) and (len(parts) >= 2 or len(value) >= 6):
+        return value
+    return None
+
+
+def _lowercase_tail(value: str) -> str:
+    """A capitalised address without the lower-case words after its last part ("…, Jawa Timur 65314 aja gk" →
+    "…, Jawa Timur 65314"): words in lower case with no digit, after a part with a digit or a capital."""
+    words = list(re.finditer(r"[^\s,，]+", value))
+    if sum(1 for w in words if w.group()[0].isupper()) < 2:
+        return value
+    keep = len(words)
+    while keep and words[keep - 1].group().islower() and not re.search(r"\d", words[keep - 1].group()):
+        keep -= 1
+    return value[:words[keep - 1].end()].rstrip(" ,，.") if 0 < keep < len(words) else value
 
 
 def _zh_place(value: str) -> str:

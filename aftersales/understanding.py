@@ -24,6 +24,21 @@ _PHRASE_LANGUAGES = ("zh", "en", "id", "th", "vi", "ms", "fil")
 # Scripts written without spaces between words: their phrases match anywhere.
 _UNSPACED = frozenset({"zh", "th"})
 _SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
+# Words that deny what follows them ("x pecah", "không bị vỡ", "no scratches", "没坏"), by the language of the phrase
+# they stand before: one word may come between ("takde apa-apa rosak", "not really torn").
+_NEGATORS = {
+    "en": r"not|no|never|without|nothing|isn't|wasn't|aren't|hasn't",
+    # Malay and Indonesian share phrases (a Malay "x pecah" may match the Indonesian "pecah"): one list for both.
+    "id": r"tidak|tdk|gak|ga|gk|nggak|ngga|enggak|engga|bukan|tanpa|belum|blm|tak|x|takde|takda|tiada|xde",
+    "ms": r"tidak|tdk|gak|ga|gk|nggak|ngga|enggak|engga|bukan|tanpa|belum|blm|tak|x|takde|takda|tiada|xde",
+    "vi": r"không|ko|k|kg|chẳng|chưa|khong|chua|hông|hong",
+    "fil": r"hindi|di|walang|wala|wla",
+}
+_NEGATIONS = {
+    **{lang: re.compile(rf"(?i)(?<!\w)(?:{words})\s+(?:[^\W\d_]+\s+)?$") for lang, words in _NEGATORS.items()},
+    "zh": re.compile(r"(?:没有?|不|无|未)$"),
+    "th": re.compile(r"ไม่(?:มี|ได้)?$"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,9 +75,15 @@ class Understanding(Protocol):
 
 
 class PhraseTable:
-    """Phrases → labels, matched in one pass; at each position the longest phrase wins and consumes its text."""
+    """Phrases → labels, matched in one pass; at each position the longest phrase wins and consumes its text.
 
-    def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...]):
+    `gap` words may stand between the words of a phrase where spaces part words ("benangnya ketarik" also matches
+    "benangnya ada yang ketarik", "thread pulled" "thread got pulled"); not in Vietnamese, where they part
+    syllables of one word ("bị ố"). With `negatable`, a phrase denied by the words before it counts for nothing
+    ("nasib baik x pecah", "barang ok takde rosak")."""
+
+    def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...], gap: int = 0,
+                 negatable: bool = False):
         if not isinstance(table, dict):
             raise ConfigError(file, section, "expected a mapping of label → {language: [phrases]}")
         entries: list[tuple[str, str, str]] = []
@@ -78,6 +99,7 @@ class PhraseTable:
         entries.sort(key=lambda e: -len(e[2]))
         self.labels = tuple(table)
         self._labels = [e[0] for e in entries]
+        self._negations = [_NEGATIONS.get(e[1]) if negatable else None for e in entries]
         # One alternation over every phrase tries them all at each position of the text; phrases bucketed by their
         # first character (case folded) are tried only where that character stands, in the same order, so the
         # matches are the same as the one alternation's (leftmost, then the longest phrase) at a fraction of the cost.
@@ -90,12 +112,12 @@ class PhraseTable:
             else:
                 for key in {first.lower(), first.upper(), first.casefold()}:
                     buckets.setdefault(key, []).append(i)
-        patterns = [_phrase_pattern(lang, p) for _, lang, p in entries]
+        patterns = [_phrase_pattern(lang, p, gap) for _, lang, p in entries]
 
-        def compile_(indices: list[int]) -> tuple[re.Pattern[str], list[str]]:
+        def compile_(indices: list[int]) -> tuple[re.Pattern[str], list[str], list[re.Pattern[str] | None]]:
             ordered = sorted(set(indices) | set(anywhere))
             regex = re.compile("|".join(f"({patterns[i]})" for i in ordered))
-            return regex, [self._labels[i] for i in ordered]
+            return regex, [self._labels[i] for i in ordered], [self._negations[i] for i in ordered]
 
         self._buckets = {key: compile_(indices) for key, indices in buckets.items()}
         self._anywhere = compile_([]) if anywhere else None
@@ -111,7 +133,9 @@ class PhraseTable:
             if m is None or not m.lastindex:
                 pos += 1
                 continue
-            found.append(bucket[1][m.lastindex - 1])
+            negation = bucket[2][m.lastindex - 1]
+            if negation is None or not negation.search(text, max(0, pos - 30), pos):
+                found.append(bucket[1][m.lastindex - 1])
             pos = m.end() if m.end() > pos else pos + 1
         return found
 
@@ -126,7 +150,7 @@ def _first_char(phrase: str) -> str | None:
     return body[0]
 
 
-def _phrase_pattern(lang: str, phrase: str) -> str:
+def _phrase_pattern(lang: str, phrase: str, gap: int = 0) -> str:
     if phrase.startswith("re:"):
         body = phrase[3:]
         try:
@@ -138,8 +162,11 @@ def _phrase_pattern(lang: str, phrase: str) -> str:
     if lang in _UNSPACED:
         return re.escape(phrase)
     stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
-    body = r"\s+".join(re.escape(w) for w in stem.split())
-    return rf"(?i:\b{body}{r'[A-Za-z]*' if wildcard else ''}\b)"
+    between = rf"\s+(?:[^\s.,!?;:]+\s+){{0,{gap}}}" if gap and lang != "vi" else r"\s+"
+    body = between.join(re.escape(w) for w in stem.split())
+    # Malay and Indonesian double a word with a 2 ("calar2", "berbulu2").
+    doubled = "2?" if lang in ("id", "ms") else ""
+    return rf"(?i:\b{body}{r'[A-Za-z]*' if wildcard else ''}{doubled}\b)"
 
 
 @dataclass(frozen=True)
@@ -185,7 +212,8 @@ class Lexicon:
         return cls(
             intents=PhraseTable(data.get("intents"), path, "intents", INTENTS),
             emotions=PhraseTable(data.get("emotions"), path, "emotions", ("angry", "anxious", "happy")),
-            defects=PhraseTable(data.get("defects"), path, "defects", DEFECT_TAXONOMY),
+            defects=PhraseTable(data.get("defects"), path, "defects", DEFECT_TAXONOMY, gap=2,
+                                negatable=True),
             slots=slots,
             latin_words={lang: frozenset(str(w).lower() for w in words) for lang, words in latin.items()},
         )

@@ -121,3 +121,32 @@ def test_chinese_numerals(written, number):
 ])
 def test_the_new_address_among_the_words_around_it(text, address):
     assert new_address(text, []) == address
+
+
+@pytest.mark.parametrize("text, address", [
+    # Where the address ends: a clause after it, in lower case or after a full stop; a label and its colon.
+    ("tolong ganti alamat ke Jl. Kenanga No. 4, Kota Bekasi 17112 soalnya aku pindah", "Jl. Kenanga No. 4, Kota Bekasi 17112"),
+    ("tukar alamat kepada No. 9, Jalan Seroja 2, 81300 Skudai, Johor. Sy dah pindah bulan lepas",
+     "No. 9, Jalan Seroja 2, 81300 Skudai, Johor"),
+    ("Alamat baru: Lot 22, Kampung Baru, 06000 Jitra, Kedah. Penerima: Siti", "Lot 22, Kampung Baru, 06000 Jitra, Kedah"),
+    ("kirim ke Jl. Anggrek No. 3, Bogor 16111 ya kak. a.n. Dewi", "Jl. Anggrek No. 3, Bogor 16111"),
+    # The words that ask for it: abbreviated, or a label and a colon further on.
+    ("htr ke No. 3, Jalan Delima, 10400 George Town", "No. 3, Jalan Delima, 10400 George Town"),
+    ("tolong tukar alamat kpd No. 3, Jalan Delima, 10400 George Town", "No. 3, Jalan Delima, 10400 George Town"),
+    ("order O2041 pindahin ke Perum Griya Asri Blok C/7, Bekasi 17510", "Perum Griya Asri Blok C/7, Bekasi 17510"),
+    ("mohon dikirim ke alamat kantor karena rumah kosong: Gedung Arta Lt. 3, Jl. Sudirman No. 5, Jakarta 10220",
+     "Gedung Arta Lt. 3, Jl. Sudirman No. 5, Jakarta 10220"),
+    ("New: 12 Rizal St., Brgy. Poblacion, Makati City 1210 🙏", "12 Rizal St., Brgy. Poblacion, Makati City 1210"),
+    # On a line of its own, the request after it.
+    ("No 4, Lorong Mawar 2, Taman Indah, 14000 Bukit Mertajam\nni alamat betul sis, tolong tukar",
+     "No 4, Lorong Mawar 2, Taman Indah, 14000 Bukit Mertajam"),
+    # A lower-case address keeps its lower-case words.
+    ("tukar alamat ke no 4 jalan mawar, taman indah, 14000 bukit mertajam", "no 4 jalan mawar, taman indah, 14000 bukit mertajam"),
+])
+def test_where_the_new_address_starts_and_ends(text, address):
+    assert new_address(text, []) == address
+
+
+def test_a_number_in_the_new_address_is_not_a_date():
+    found = extract("tolong tukar alamat kepada No. 18, Jalan Kemuning 2/4, 30100 Ipoh", "ms")
+    assert found.new_address == "No. 18, Jalan Kemuning 2/4, 30100 Ipoh" and found.dates == []

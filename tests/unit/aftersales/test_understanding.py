@@ -162,6 +162,32 @@ def test_defect_mentions(nlu, text, labels):
     assert set(got.defect_mentions) <= set(DEFECT_TAXONOMY)
 
 
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        # Words may stand between the words of a phrase where spaces part words.
+        ("kemejanya benangnya banyak yang ketarik", ["snag"]),
+        ("a thread got pulled on the cuff", ["snag"]),
+        # Malay and Indonesian double a word with a 2.
+        ("casing ni calar2 semua", ["scratch"]),
+        ("baru dicuci udah berbulu2", ["pilling"]),
+        # A defect denied is no defect, in each language; a digit before "x" is a count, not "tak".
+        ("mug retak sikit, nasib baik x pecah", ["crack"]),
+        ("barang ok je takde rosak, cuma nak return", []),
+        ("no scratches at all, I just changed my mind", []),
+        ("hàng không bị vỡ nhưng mình muốn đổi màu", []),
+        ("杯子没坏，就是不想要了", []),
+        ("แก้วไม่แตกนะ แค่อยากเปลี่ยนสี", []),
+        ("walang sira po, ayoko lang ng kulay", []),
+        ("dipake 2x udh berbulu", ["pilling"]),
+        # "stainless" is a steel, not a stain.
+        ("the stainless bottle came dented", ["dent"]),
+    ],
+)
+def test_defect_words_across_gaps_doubling_and_denial(nlu, text, labels):
+    assert nlu.understand(text).defect_mentions == labels
+
+
 def test_english_matches_whole_words_only(nlu):
     assert nlu.understand("this is nice").intent != "greeting_thanks"  # "hi" inside "this"
     assert nlu.understand("I returned home").intent == "other"  # "return" is not "returned"
