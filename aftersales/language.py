@@ -53,17 +53,20 @@ def detect_language(text: str, latin_words: Mapping[str, frozenset[str]]) -> str
 
 
 # Words one of the two languages uses and the other does not (or hardly): Malaysian "tak, nak, dah, kat" against
-# Indonesian "gak, udah, gimana, banget"; both share most of their function words.
+# Indonesian "gak, udah, gimana, banget"; both share most of their function words and chat spellings ("yg", "blm",
+# "jd"). The places an address names count too (Selangor, Jawa Timur).
 _MALAY_ONLY = frozenset("""
 tak x nak dah kat je jer sikit macam mcm camne bila awak encik korang wang duit kasut percuma hantar dihantar
 baucar saiz pulangan bayaran rosak kedai tq kaseh lah mahu kerana sahaja ker poslaju ringgit rm calar koyak
-kemik tercalar semalam esok tengok beritahu faham cuba penghantaran dgn utk sy takde tiada kot
+kemik tercalar semalam esok tengok beritahu faham cuba penghantaran dgn utk sy takde tiada kot ni tu letak betul
+ye xde boleh2 selangor johor kedah kelantan sabah sarawak perak pahang terengganu melaka pinang putrajaya lorong
+pangsapuri kondominium
 """.split())
 _INDONESIAN_ONLY = frozenset("""
 gak ga nggak ngga enggak udah gimana banget aja dong sih deh kok gue gua lo lu elo sepatu gratis uang dikirim
 ongkir resi ukuran pengembalian dikembalikan kapan rusak toko gan mas mbak bisa bikin tau nih tuh biar emang nanya
-yg sdh blm tdk krn udh gmn bgt makasih terimakasih pesanannya barangnya sobek robek penyok lecet baret kemarin
-besok lihat liat ngerti coba pengiriman jd sm dapet
+sdh tdk krn udh gmn bgt makasih terimakasih pesanannya barangnya sobek robek penyok lecet baret kemarin
+besok lihat liat ngerti coba pengiriman sm dapet nih tuh jakarta jawa bandung surabaya kec kel kab rt rw gg
 """.split())
 _WORDS = re.compile(r"[a-z0-9]+")
 

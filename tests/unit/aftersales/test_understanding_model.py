@@ -100,6 +100,10 @@ def test_the_embedding_heads_outvote_an_unsure_character_model():
     ("sis, barang saya tak sampai lagi, dah seminggu", "id", "ms"),
     ("kak barangnya udah seminggu gak nyampe", "ms", "id"),
     ("saya mau tanya", "ms", "ms"),  # nothing only one of them says: the model's guess stands
+    # Chat spellings both use ("yg", "blm") decide nothing; the places an address names do.
+    ("alamat yg betul No 8, Lorong Perda 5, 14000 Bukit Mertajam, Pulau Pinang", "id", "ms"),
+    ("harap blm pos lagi ye", "id", "ms"),
+    ("tolong kirim ke Jl. Melati 5 RT 03 RW 05, Jakarta", "ms", "id"),
     ("where is it", "en", "en"),
 ])
 def test_malay_and_indonesian_are_told_apart_by_the_words_only_one_uses(text, guess, language):
