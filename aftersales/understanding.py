@@ -39,6 +39,11 @@ _NEGATIONS = {
     "zh": re.compile(r"(?:没有?|不|无|未)$"),
     "th": re.compile(r"ไม่(?:มี|ได้)?$"),
 }
+# A voucher that "doesn't work" ("baucar x boleh guna", "โค้ดลดใช้ไม่ได้", "ayaw gumana ng voucher") is no broken product.
+_VOUCHER_BEFORE = re.compile(
+    r"(?i)(?:voucher|vocher|vouchernya|coupon|kupon|baucar|promo\s*code|code|kode|โค้ด|คูปอง|mã\s*giảm|ma\s*giam|"
+    r"优惠券|券|红包|折扣)[^.!?。！？\n]{0,25}$")
+_VOUCHER_AFTER = re.compile(r"(?i)^[^.!?。！？\n]{0,20}(?:voucher|coupon|kupon|baucar|code|โค้ด|คูปอง|优惠券|券)")
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class PhraseTable:
     `gap` words may stand between the words of a phrase where spaces part words ("benangnya ketarik" also matches
     "benangnya ada yang ketarik", "thread pulled" "thread got pulled"); not in Vietnamese, where they part
     syllables of one word ("bị ố"). With `negatable`, a phrase denied by the words before it counts for nothing
-    ("nasib baik x pecah", "barang ok takde rosak")."""
+    ("nasib baik x pecah", "barang ok takde rosak"), and a voucher that "doesn't work" breaks no product."""
 
     def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...], gap: int = 0,
                  negatable: bool = False):
@@ -133,9 +138,12 @@ class PhraseTable:
             if m is None or not m.lastindex:
                 pos += 1
                 continue
-            negation = bucket[2][m.lastindex - 1]
-            if negation is None or not negation.search(text, max(0, pos - 30), pos):
-                found.append(bucket[1][m.lastindex - 1])
+            label, negation = bucket[1][m.lastindex - 1], bucket[2][m.lastindex - 1]
+            denied = negation is not None and (
+                negation.search(text, max(0, pos - 30), pos) or label == "broken" and (
+                    _VOUCHER_BEFORE.search(text, max(0, pos - 40), pos) or _VOUCHER_AFTER.search(text[m.end():])))
+            if not denied:
+                found.append(label)
             pos = m.end() if m.end() > pos else pos + 1
         return found
 

@@ -158,16 +158,17 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(calibrate(out), indent=2))
 
 
-def dev_rows() -> list[dict]:
-    """The dev messages of every language (benchmarks/heldout/dev), the only written-apart messages choices see."""
+def dev_rows(sets: tuple[str, ...] = ("dev",)) -> list[dict]:
+    """The dev messages of every language (benchmarks/heldout/dev, and dev2 where asked), the only written-apart
+    messages choices see."""
     import sys
 
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root / "benchmarks" / "heldout"))
     from check import LANGUAGES as HELD_LANGUAGES, check_file  # noqa: PLC0415
 
-    return [r for lang in HELD_LANGUAGES if (root / "benchmarks/heldout/dev" / f"{lang}.jsonl").is_file()
-            for r in check_file(root / "benchmarks/heldout/dev" / f"{lang}.jsonl")]
+    paths = [root / "benchmarks/heldout" / name / f"{lang}.jsonl" for name in sets for lang in HELD_LANGUAGES]
+    return [r for path in paths if path.is_file() for r in check_file(path)]
 
 
 def _blended(readings, e5, heads, task: str, weights: list[float], rows: list[dict]) -> np.ndarray:
@@ -180,13 +181,13 @@ def _blended(readings, e5, heads, task: str, weights: list[float], rows: list[di
 
 
 def calibrate(heads_path: Path = SHIPPED) -> dict:
-    """Choose the blend of the character CNN and the heads on the dev messages (benchmarks/heldout/dev, written
-    apart from the corpus; the held-out messages beside them are never read): per task the (cnn, e5) exponents with
-    the best accuracy, ties to the lower log loss. Written into the heads' JSON as "blend"."""
+    """Choose the blend of the character CNN and the heads on both dev passes (benchmarks/heldout/dev and dev2,
+    written apart from the corpus; the held-out messages beside them are never read): per task the (cnn, e5)
+    exponents with the best accuracy, ties to the lower log loss. Written into the heads' JSON as "blend"."""
     from models.text import TextModel, TextModelConfig
     from models.text_heads import EmbeddingHeads, heads_encoder
 
-    rows = dev_rows()
+    rows = dev_rows(("dev", "dev2"))
     texts = [text_data.nfkc(r["text"]) for r in rows]
     readings = TextModel(TextModelConfig()).read(texts)
     heads = EmbeddingHeads(heads_path)

@@ -140,11 +140,27 @@ def test_the_new_address_among_the_words_around_it(text, address):
     # On a line of its own, the request after it.
     ("No 4, Lorong Mawar 2, Taman Indah, 14000 Bukit Mertajam\nni alamat betul sis, tolong tukar",
      "No 4, Lorong Mawar 2, Taman Indah, 14000 Bukit Mertajam"),
+    # Thai: the words after the request come first; a place's name holds "จ้า" (เจ้าฟ้า) and is no courtesy.
+    ("ส่งไปบ้านแม่แทน บ้านเลขที่ 9 หมู่ 2 ตำบลบ้านใหม่ อำเภอเมือง จังหวัดลำปาง 52000 ชื่อผู้รับ สมใจ",
+     "บ้านเลขที่ 9 หมู่ 2 ตำบลบ้านใหม่ อำเภอเมือง จังหวัดลำปาง 52000"),
+    ("ขอเปลี่ยนเป็นที่อยู่นี้ค่ะ\n7/3 ถนนเจ้าฟ้า ต.ฉลอง อ.เมือง จ.ภูเก็ต 83130", "7/3 ถนนเจ้าฟ้า ต.ฉลอง อ.เมือง จ.ภูเก็ต 83130"),
+    # Chinese: the address first, or among other words, a building's name without a place character inside it.
+    ("浙江省杭州市西湖区文三路90号3幢501室 这个是新地址 帮忙改一下", "浙江省杭州市西湖区文三路90号3幢501室"),
+    ("地址是 北京市 海淀区 中关村大街 银科SOHO B2 1203室 原来那个不要了", "北京市 海淀区 中关村大街 银科SOHO B2 1203室"),
+    # English: a dash, "instead of", a question before it.
+    ("77 Park Lane, Leeds LS1 4AB - that's the new one", "77 Park Lane, Leeds LS1 4AB"),
+    ("pls send to 5 Jalan Ria, 47400 Petaling Jaya instead of the old one", "5 Jalan Ria, 47400 Petaling Jaya"),
+    ("can send to my office instead? 8 Marina View, #20-01, S018960. tq", "8 Marina View, #20-01, S018960"),
     # A lower-case address keeps its lower-case words.
     ("tukar alamat ke no 4 jalan mawar, taman indah, 14000 bukit mertajam", "no 4 jalan mawar, taman indah, 14000 bukit mertajam"),
 ])
 def test_where_the_new_address_starts_and_ends(text, address):
     assert new_address(text, []) == address
+
+
+def test_a_measure_and_a_vietnamese_syllable_are_no_dates():
+    assert extract("脚长24.5cm 穿多大", "zh").dates == []
+    assert extract("ao mac 2 lan da bi xu", "vi").dates == []
 
 
 def test_a_number_in_the_new_address_is_not_a_date():

@@ -182,6 +182,13 @@ def test_defect_mentions(nlu, text, labels):
         ("dipake 2x udh berbulu", ["pilling"]),
         # "stainless" is a steel, not a stain.
         ("the stainless bottle came dented", ["dent"]),
+        # A voucher that does not work breaks no product.
+        ("baucar RM10 x boleh guna, dia kata x layak", []),
+        ("โค้ดลด 50 บาทใช้ไม่ได้ค่ะ", []),
+        ("ayaw gumana ng ₱50 off voucher ko", []),
+        ("the lamp doesn't turn on", ["broken"]),
+        # A Bangkok district is no crack.
+        ("ส่งไปลาดพร้าว 71 ได้ไหม", []),
     ],
 )
 def test_defect_words_across_gaps_doubling_and_denial(nlu, text, labels):
