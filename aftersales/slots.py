@@ -30,11 +30,11 @@ _ORDER_WORDS = re.compile(
     r"m[aã]\s*đ?[oơ]n|ma\s*don|don\s*hang|คำสั่งซื้อ|ออเดอร์|เลขที่|order\s*ko|order\s*ko\s*po)"
     r"\s*(?:là|la|ko|is|ni|nya|ng|:|：|#|no\.?)?\s*[:：#]?\s*((?:[A-Za-z]{1,6}[\-_])*[A-Za-z]{0,4}\d[A-Za-z0-9\-]{3,24})")
 _PHONE_WORDS = re.compile(
-    r"(?i)(电话|手机|联系方式|phone|mobile|tel\b|contact|hp\b|no\.?\s*hp|nomor|nombor|telefon|whatsapp|wa\b|"
+    r"(?i)(电话|手机|联系方式|phone|mobile|tel\b|contact|call\s+me|call\b|whatsapp\s+me|hp\b|no\.?\s*hp|nomor|nombor|telefon|whatsapp|wa\b|"
     r"sđt|sdt|số\s*điện\s*thoại|so\s*dien\s*thoai|เบอร์|โทร|cp\b|cellphone|numero|number\s*ko)")
 _PHONE = re.compile(
     r"(?<![\dA-Za-z])(\+\d{1,3}[\s\-]?\(?\d{1,4}\)?(?:[\s\-]?\d{2,5}){2,4}|1[3-9]\d{9}|"
-    r"0\d{1,4}(?:[\s\-]?\d{2,5}){1,4})(?![\dA-Za-z])")
+    r"0\d{1,4}(?:[\s\-]?\d{2,5}){1,4}|[689]\d{3}[\s\-]?\d{4})(?![\dA-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,10 @@ def _phones(text: str) -> list[tuple[int, int, str]]:
     found = []
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if not 9 <= len(digits) <= 15:
-            continue
         before = text[max(0, m.start() - 24):m.start()]
+        # Singapore's numbers have eight digits: one after the words for a phone ("call me 91234567").
+        if not (9 <= len(digits) <= 15 or len(digits) == 8 and digits[0] in "689" and _PHONE_WORDS.search(before)):
+            continue
         # A 12-digit JD id never starts with 0 or +; a local number starting with 0 is a phone unless an order word
         # stands right before it.
         if m.group().startswith(("+", "1")) or _PHONE_WORDS.search(before) or not _ORDER_WORDS.search(before + m.group()):
@@ -140,21 +141,32 @@ def written_order(text: str, order_ids: list[str]) -> str | None:
 # ---- amounts ----------------------------------------------------------------------------------------------------
 
 _NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_PREFIX = r"(?:S\$|US\$|\$|¥|￥|RM|Rp\.?|฿|₫|₱|PHP|USD|SGD|MYR|IDR|THB|VND|CNY|RMB|Php|P(?=\d))"
+_PREFIX = r"(?:S\$|US\$|HK\$|A\$|\$|¥|￥|£|€|RM|Rp\.?|฿|₫|₱|PHP|USD|SGD|MYR|IDR|THB|VND|CNY|RMB|GBP|EUR|Php|P(?=\d))"
 _SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|myr|rupiah|idr|rb|ribu|jt|juta|k|"
            r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php)")
 _AMOUNT = re.compile(
     rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
-    rf"(?<![A-Za-z0-9.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9À-ỹ]))")
+    rf"(?<![A-Za-z0-9])(?<!\d[.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9À-ỹ]))")
 # A number with two decimals is a price wherever it stands ("bought it for 39.99, now 29.99"), unless a date unit
 # follows it.
-_DECIMAL = re.compile(r"(?<![\w.,/:\-])(\d{1,6}\.\d{2})(?![\w/:\-]|[.,]\d|\s?(?:号|日|月))")
+_DECIMAL = re.compile(r"(?<![\w/:\-])(?<!\d[.,])(\d{1,6}\.\d{2})(?![\w/:\-]|[.,]\d|\s?(?:号|日|月|买|下单|收到|发货|寄))")
 # Chinese price words followed by a bare number, in digits or in Chinese numerals: "低了二十", "降價三百",
 # "每满200减25", "付180关税", "差价30".
 _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万"
 _ZH_MONEY = re.compile(
-    rf"(?:降了|降价了?|降價了?|低了|便宜了|贵了|差价|差價|少了|满|减|付了?|补了?|退了?|花了|卖|賣|优惠了?)"
-    rf"\s?(\d+(?:\.\d{{1,2}})?|[{_ZH_NUMERAL}]+)(?![\d{_ZH_NUMERAL}]|\s?(?:天|号|日|月|年|件|个|次|小时|分钟|%|折))")
+    rf"(?:降了|降价了?|降價了?|降到|低了|便宜了|贵了|差价|差價|少了|满|减|付了?|补了?|退了?|花了|卖|賣|优惠了?|现在|只要|"
+    rf"买的|到手|券)"
+    rf"\s?(\d+(?:\.\d{{1,2}})?|[{_ZH_NUMERAL}]+)(?![\d{_ZH_NUMERAL}]|\s?(?:天|号|日|月|年|件|个|次|张|条|双|套|瓶|盒|台|份|单|小时|分钟|%|折))|"
+    # A price before the words for "bought it" or a unit of money: "299买的", "一百二十块", "3千", "1.5万".
+    rf"(?<![\d.])(?!(?:1[0-2]|0?[1-9])\.(?:[12]\d|3[01]|0?[1-9])(?!\d))(\d+(?:\.\d{{1,2}})?)\s?(?=买的|买了|入手|包邮)|"
+    # (not "11.11买的", a date; not the "一块" of "一块污渍", a piece)
+    rf"([{_ZH_NUMERAL}]*[十百千万][{_ZH_NUMERAL}]*)(?=块|元)|([{_ZH_NUMERAL}]+)(?=块钱|元)|"
+    rf"(?<![\d.])(\d+(?:\.\d)?[千万])(?:块|元)?(?!\s?(?:积分|人|次|步|粉|字|件|个|公里|米|多人))")
+# English price words before a bare number: "paid 59 now 45", "it costs 20 now".
+_EN_MONEY = re.compile(
+    r"(?i)\b(?:paid|pay|costs?|cost\s+me|now(?:\s+(?:it'?s|only|is))?|was|priced\s+at|price\s+is|for\s+only)\s+"
+    r"(\d+(?:\.\d{1,2})?)(?![\d.,:/]|\s*(?:days?|pcs|pieces|items?|%|times|x\b|weeks?|hours?|hrs?|mins?|minutes|"
+    r"cm|mm|kg|g\b|m\b|in\b|inch|ml|l\b|am|pm|pairs?|sets?|units?|orders?))")
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 
@@ -234,12 +246,25 @@ def _amounts(text: str, language: str | None,
                 spans.append((m.start(1), m.end(1)))
                 found.append((m.start(1), cents))
     for m in _ZH_MONEY.finditer(text):
-        if free(m.start(1), m.end(1)):
-            written = m.group(1)
-            cents = _number(written, language) if written[0].isdigit() else (zh_number(written) or 0) * 100
+        group = next(i for i in range(1, 6) if m.group(i))
+        if free(m.start(group), m.end(group)):
+            written = m.group(group)
+            if written[-1] in "千万":
+                cents = int(round(float(written[:-1]) * _ZH_UNITS[written[-1]] * 100))
+            elif written[0].isdigit():
+                cents = _number(written, language)
+            else:
+                cents = (zh_number(written) or 0) * 100
             if cents:
-                spans.append((m.start(1), m.end(1)))
-                found.append((m.start(1), cents))
+                spans.append((m.start(group), m.end()))
+                found.append((m.start(group), cents))
+    if language in (None, "en", "fil", "ms"):
+        for m in _EN_MONEY.finditer(text):
+            if free(m.start(1), m.end(1)):
+                cents = _number(m.group(1), language)
+                if cents:
+                    spans.append((m.start(1), m.end(1)))
+                    found.append((m.start(1), cents))
     for _, cents in sorted(found):
         if cents not in amounts:
             amounts.append(cents)
@@ -278,7 +303,7 @@ _DATE_PATTERNS = (
     ("mon_d", re.compile(rf"(?i)(?<![A-Za-z])({_MONTH_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])" + _YEAR)),
     # Not a measure: "脚长24.5cm", "2.5kg".
     ("numeric", re.compile(r"(?<![\d.,/:])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{2,4}))?(?![\d:/]|[.,]\d)"
-                           r"(?!\s*(?:cm|mm|kg|ml|inch|厘米|公分|公斤|斤|码|寸)|\s*(?:m|g|in)\b)")),
+                           r"(?!\s*(?:cm|mm|kg|ml|inch|厘米|公分|公斤|斤|码|寸|千|万)|\s*(?:m|g|in)\b)")),
 )
 # Month-first where the market writes it so when both numbers could be a month; day-first elsewhere.
 _MONTH_FIRST = frozenset({"zh", "en"})

@@ -36,7 +36,7 @@ _NEGATORS = {
 }
 _NEGATIONS = {
     **{lang: re.compile(rf"(?i)(?<!\w)(?:{words})\s+(?:[^\W\d_]+\s+)?$") for lang, words in _NEGATORS.items()},
-    "zh": re.compile(r"(?:没有?|不|无|未)$"),
+    "zh": re.compile(r"(?:没有?|木有|不|无|未|会不会|不会)$"),
     "th": re.compile(r"ไม่(?:มี|ได้)?$"),
 }
 # A voucher that "doesn't work" ("baucar x boleh guna", "โค้ดลดใช้ไม่ได้", "ayaw gumana ng voucher") is no broken product.

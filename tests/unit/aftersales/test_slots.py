@@ -158,6 +158,25 @@ def test_where_the_new_address_starts_and_ends(text, address):
     assert new_address(text, []) == address
 
 
+@pytest.mark.parametrize("text, language, cents", [
+    # After a full-width comma (NFKC makes it ","), a price is still one.
+    ("袖子破了，199元买的", "zh", [19900]),
+    ("台灯 299买的 不亮", "zh", [29900]), ("39.9包邮的", "zh", [3990]),
+    ("交一百二十块税费", "zh", [12000]), ("3千的包", "zh", [300000]), ("退款1.5万", "zh", [1500000]),
+    ("降到499了", "zh", [49900]), ("优惠券50没抵扣", "zh", [5000]),
+    # A piece, a count and a date are no money.
+    ("一块污渍", "zh", []), ("能补一张不", "zh", []), ("11.11买的", "zh", []), ("3千积分", "zh", []),
+    ("paid 59 now 45", "en", [5900, 4500]), ("£89 then £69", "en", [8900, 6900]), ("waited 3 days now 2 weeks", "en", []),
+])
+def test_money_as_more_customers_write_it(text, language, cents):
+    assert extract(text, language).amounts == cents
+
+
+def test_an_eight_digit_phone_after_the_words_for_one():
+    assert extract("pls call me 91234567", "en").phone == "91234567"
+    assert extract("order 91234567 pls", "en").phone is None
+
+
 def test_a_measure_and_a_vietnamese_syllable_are_no_dates():
     assert extract("脚长24.5cm 穿多大", "zh").dates == []
     assert extract("ao mac 2 lan da bi xu", "vi").dates == []

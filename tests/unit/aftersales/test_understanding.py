@@ -187,6 +187,7 @@ def test_defect_mentions(nlu, text, labels):
         ("โค้ดลด 50 บาทใช้ไม่ได้ค่ะ", []),
         ("ayaw gumana ng ₱50 off voucher ko", []),
         ("the lamp doesn't turn on", ["broken"]),
+        ("耳机左边木有声音", ["broken"]), ("会不会起球？", []), ("裙子撕了个口子", ["tear"]),
         # A Bangkok district is no crack.
         ("ส่งไปลาดพร้าว 71 ได้ไหม", []),
     ],
