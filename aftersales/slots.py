@@ -451,7 +451,7 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
         # "ส่งไปบ้านแม่แทน บ้านเลขที่ 17 …"; up to three clauses with no number in them are passed over.
         for skipped in range(4):
             value, resume = _address_value(rest)
-            if value and skipped and not _address_shaped(value):
+            if value and skipped and not address_shaped(value):
                 value = None  # "ubah alamat di aplikasi sih?? udh 3x coba error mulu" names no place
             if value or resume is None or re.search(r"\d", rest[:resume]):
                 break
@@ -470,19 +470,21 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
         first = value.split()[0] if value else ""
         if not raw.lstrip().startswith(first) and not re.match(r"[\u4e00-\u9fff]", first):
             continue  # (a Chinese address is picked out of the words around it: _zh_place)
-        if value and _address_shaped(value) and (re.search(r"\d", first) or _PLACE_WORDS.match(first)):
+        if value and address_shaped(value) and (re.search(r"\d", first) or _PLACE_WORDS.match(first)):
             return value
     return None
 
 
-def _address_shaped(value: str) -> bool:
-    """Whether a value found with no words asking for it reads as an address: a postcode after a number or with a
+def address_shaped(value: str) -> bool:
+    """Whether a value reads as an address with no words around it to say so: a postcode after a number or with a
     place word, or two place words, in four parts or more; a Chinese one with three place characters and a number."""
     places = len(_PLACE_WORDS.findall(value))
     if re.match(r"[\u4e00-\u9fff]", value):
         return places >= 3 and bool(re.search(r"\d", value))  # "上海市浦东新区张江镇祖冲之路887弄5号楼302室"
-    numbered = bool(re.match(r"\d", value))  # "8 Marina View, #20-01, S018960"
-    return (bool(_POSTCODE.search(value)) and (places >= 1 or numbered) or places >= 2) and len(
+    # A house number and a postcode after it: "8 Marina View, #20-01, S018960" (not "3000 diem tich luy …").
+    number = re.match(r"\d\S*", value)
+    numbered = bool(number and _POSTCODE.search(value, number.end()))
+    return (bool(_POSTCODE.search(value)) and places >= 1 or numbered or places >= 2) and len(
         [p for p in re.split(r"[,，\s]+", value) if p]) >= 4
 
 

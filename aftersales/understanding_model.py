@@ -13,7 +13,7 @@ import numpy as np
 
 from aftersales.errors import InvalidInput
 from aftersales.language import detect_language, malay_or_indonesian, normalize_language
-from aftersales.slots import extract
+from aftersales.slots import address_shaped, extract
 from aftersales.understanding import KeywordUnderstanding, Lexicon, Understood, default_lexicon
 
 # A second intent the model gives at least this probability is also asked for ("change the address and use my
@@ -21,6 +21,8 @@ from aftersales.understanding import KeywordUnderstanding, Lexicon, Understood, 
 SECOND_INTENT = 0.25
 # Scripts settle the language outright; the model decides among the Latin-script ones (en, id, ms, vi, fil).
 _SCRIPT_LANGUAGES = frozenset({"zh", "th", "ja", "ko"})
+# Intents a whole new address in the message outweighs: a customer sending one wants the parcel there.
+_ADDRESS_OVERRIDES = frozenset({"logistics_status", "ask_human", "other", "greeting_thanks"})
 
 
 class TextReader(Protocol):
@@ -99,15 +101,23 @@ class ModelUnderstanding:
             language = by_script if by_script in _SCRIPT_LANGUAGES else malay_or_indonesian(
                 text, max(languages, key=languages.get))
         intent = max(intents, key=intents.get)
+        confidence = intents[intent]
         emotion = max(emotions, key=emotions.get)
         others = [label for label in dict.fromkeys(
             [*found.other_intents, found.intent,
              *(i for i, p in sorted(intents.items(), key=lambda kv: -kv[1]) if p >= SECOND_INTENT)])
             if label not in (intent, "other")]
         slots = _slots(text, language, reading.slots)
+        if (intent in _ADDRESS_OVERRIDES and slots["new_address"] and address_shaped(slots["new_address"])
+                and not found.defect_mentions):
+            # A whole address after the words that ask for it ("麻烦送到广西南宁市青秀区民族大道136号…") is what the
+            # message asks, whatever else the model heard in it ("where is it", "can someone help"); the model's
+            # certainty stands for the rule's (the address grammar is no less sure than the reading it corrects).
+            others = [label for label in [intent, *others] if label != "address_change"]
+            intent = "address_change"
         if intent != "address_change" and "address_change" not in others:
             slots["new_address"] = None  # "giao tới gãy 1 chân" (arrived with a leg broken) moves no parcel
-        return Understood(language, intent, round(intents[intent], 3), emotion, round(emotions[emotion], 3),
+        return Understood(language, intent, round(confidence, 3), emotion, round(emotions[emotion], 3),
                           slots, found.defect_mentions, others)
 
 

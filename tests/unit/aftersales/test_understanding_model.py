@@ -110,3 +110,17 @@ def test_malay_and_indonesian_are_told_apart_by_the_words_only_one_uses(text, gu
     from aftersales.language import malay_or_indonesian
 
     assert malay_or_indonesian(text, guess) == language
+
+
+@pytest.mark.parametrize("text, intent", [
+    # A whole address after the words that ask for it outweighs "where is it" heard in the message.
+    ("麻烦送到广西南宁市青秀区民族大道136号华润大厦B座", "address_change"),
+    ("can you deliver to my office at 350 5th Ave, Suite 4100, New York, NY 10118?", "address_change"),
+    # Not a number that names no place, nor a parcel that arrived broken.
+    ("3000 diem tich luy mai het han roi, dung sao vay shop, so mat trang", "logistics_status"),
+    ("giao tới gãy 1 chân, hộp móp, 12 Lê Lợi, Quận 1, TP HCM", "logistics_status"),
+])
+def test_a_whole_new_address_makes_the_message_an_address_change(text, intent):
+    got = ModelUnderstanding(ScriptedReader(reading(language="en", intent="logistics_status"))).understand(text)
+    assert got.intent == intent
+    assert (got.slots["new_address"] is not None) == (intent == "address_change")
