@@ -146,10 +146,11 @@ _SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|m
            r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php)")
 _AMOUNT = re.compile(
     rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
-    rf"(?<![A-Za-z0-9])(?<!\d[.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9À-ỹ]))")
+    rf"(?<![A-Za-z0-9])(?<!\d[.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9\u00c0-\u024f\u1e00-\u1eff]))")
 # A number with two decimals is a price wherever it stands ("bought it for 39.99, now 29.99"), unless a date unit
 # follows it.
-_DECIMAL = re.compile(r"(?<![\w/:\-])(?<!\d[.,])(\d{1,6}\.\d{2})(?![\w/:\-]|[.,]\d|\s?(?:号|日|月|买|下单|收到|发货|寄))")
+_DECIMAL = re.compile(r"(?<![\w/:\-])(?<!\d[.,])(?!(\d\d?)\.\1(?!\d))(\d{1,6}\.\d{2})"
+                      r"(?![\w/:\-]|[.,]\d|\s?(?:号|日|月|买|下单|收到|发货|寄))")  # (11.11 is a date)
 # Chinese price words followed by a bare number, in digits or in Chinese numerals: "低了二十", "降價三百",
 # "每满200减25", "付180关税", "差价30".
 _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万"
@@ -162,6 +163,10 @@ _ZH_MONEY = re.compile(
     # (not "11.11买的", a date; not the "一块" of "一块污渍", a piece)
     rf"([{_ZH_NUMERAL}]*[十百千万][{_ZH_NUMERAL}]*)(?=块|元)|([{_ZH_NUMERAL}]+)(?=块钱|元)|"
     rf"(?<![\d.])(\d+(?:\.\d)?[千万])(?:块|元)?(?!\s?(?:积分|人|次|步|粉|字|件|个|公里|米|多人))")
+# Thai price words before a bare number: "ลด 200", "ค่าส่ง 40", "ขั้นต่ำ 1,500", "เหลือ 7,990".
+_TH_MONEY = re.compile(
+    rf"(?:ลด|ค่าส่ง(?:ด่วน)?(?:ไป)?|ขั้นต่ำ|ยอด(?:ในตะกร้า)?|ราคา|เหลือ|ส่วนต่าง|จ่าย(?:ไป)?|คืน(?:มา)?|แค่|โค้ด\S{{0,8}}|"
+    rf"คูปอง\S{{0,8}})\s*({_NUM})(?!\d|\s*(?:%|วัน|ชิ้น|ครั้ง|เดือน|ปี|ชม|ชั่วโมง|นาที|กก|กิโล|ซม|cm|kg|ml))")
 # English price words before a bare number: "paid 59 now 45", "it costs 20 now".
 _EN_MONEY = re.compile(
     r"(?i)\b(?:paid|pay|costs?|cost\s+me|now(?:\s+(?:it'?s|only|is))?|was|priced\s+at|price\s+is|for\s+only)\s+"
@@ -240,11 +245,11 @@ def _amounts(text: str, language: str | None,
         return not any(s < end and start < e for s, e in [*spans, *taken])
 
     for m in _DECIMAL.finditer(text):
-        if free(m.start(1), m.end(1)):
-            cents = _number(m.group(1), language)
+        if free(m.start(2), m.end(2)):
+            cents = _number(m.group(2), language)
             if cents:
-                spans.append((m.start(1), m.end(1)))
-                found.append((m.start(1), cents))
+                spans.append((m.start(2), m.end(2)))
+                found.append((m.start(2), cents))
     for m in _ZH_MONEY.finditer(text):
         group = next(i for i in range(1, 6) if m.group(i))
         if free(m.start(group), m.end(group)):
@@ -258,6 +263,13 @@ def _amounts(text: str, language: str | None,
             if cents:
                 spans.append((m.start(group), m.end()))
                 found.append((m.start(group), cents))
+    if language == "th":
+        for m in _TH_MONEY.finditer(text):
+            if free(m.start(1), m.end(1)):
+                cents = _number(m.group(1), language)
+                if cents:
+                    spans.append((m.start(1), m.end(1)))
+                    found.append((m.start(1), cents))
     if language in (None, "en", "fil", "ms"):
         for m in _EN_MONEY.finditer(text):
             if free(m.start(1), m.end(1)):
@@ -357,8 +369,10 @@ def _dates(text: str, language: str | None, taken: list[tuple[int, int]]) -> lis
 
 def _numeric_date(groups: tuple, language: str | None) -> str | None:
     a, sep, b, year = int(groups[0]), groups[1], int(groups[2]), groups[3]
-    if sep in ".-" and language not in ("zh",) and year is None and sep == ".":
-        return None  # "4.5" is a rating or a decimal outside Chinese, where 11.11 is the shopping festival
+    if sep == "." and language not in ("zh",) and year is None and not a == b <= 12:
+        return None  # "4.5" is a rating or a decimal outside Chinese; 11.11, 12.12 are the shopping festivals
+    if year and len(year) == 2 and language == "th" and int(year) >= 60:
+        year = str(2500 + int(year))  # "25/11/69": the Buddhist era's 2569
     if sep == "-" and year is None:
         return None  # a range ("3-5 days")
     month_first = language in _MONTH_FIRST

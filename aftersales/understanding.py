@@ -37,12 +37,12 @@ _NEGATORS = {
 _NEGATIONS = {
     **{lang: re.compile(rf"(?i)(?<!\w)(?:{words})\s+(?:[^\W\d_]+\s+)?$") for lang, words in _NEGATORS.items()},
     "zh": re.compile(r"(?:没有?|木有|不|无|未|会不会|不会)$"),
-    "th": re.compile(r"ไม่(?:มี|ได้)?$"),
+    "th": re.compile(r"(?:ไม่(?:มี|ได้)?|ถ้า\S{0,15})$"),  # and "if": "ถ้าทำตกจะแตกไหม"
 }
 # A voucher that "doesn't work" ("baucar x boleh guna", "โค้ดลดใช้ไม่ได้", "ayaw gumana ng voucher") is no broken product.
 _VOUCHER_BEFORE = re.compile(
     r"(?i)(?:voucher|vocher|vouchernya|coupon|kupon|baucar|promo\s*code|code|kode|โค้ด|คูปอง|mã\s*giảm|ma\s*giam|"
-    r"优惠券|券|红包|折扣)[^.!?。！？\n]{0,25}$")
+    r"优惠券|券|红包|折扣)[^.!?。！？\n]{0,50}$")
 _VOUCHER_AFTER = re.compile(r"(?i)^[^.!?。！？\n]{0,20}(?:voucher|coupon|kupon|baucar|code|โค้ด|คูปอง|优惠券|券)")
 
 
@@ -141,7 +141,7 @@ class PhraseTable:
             label, negation = bucket[1][m.lastindex - 1], bucket[2][m.lastindex - 1]
             denied = negation is not None and (
                 negation.search(text, max(0, pos - 30), pos) or label == "broken" and (
-                    _VOUCHER_BEFORE.search(text, max(0, pos - 40), pos) or _VOUCHER_AFTER.search(text[m.end():])))
+                    _VOUCHER_BEFORE.search(text, max(0, pos - 70), pos) or _VOUCHER_AFTER.search(text[m.end():])))
             if not denied:
                 found.append(label)
             pos = m.end() if m.end() > pos else pos + 1

@@ -166,6 +166,11 @@ def test_where_the_new_address_starts_and_ends(text, address):
     ("降到499了", "zh", [49900]), ("优惠券50没抵扣", "zh", [5000]),
     # A piece, a count and a date are no money.
     ("一块污渍", "zh", []), ("能补一张不", "zh", []), ("11.11买的", "zh", []), ("3千积分", "zh", []),
+    # Thai: a unit of money before Thai words, price words before a bare number; a percentage is none.
+    ("ขอส่วนต่าง 300 บาทได้ไหมคะ", "th", [30000]), ("ราคา 590 รวมส่งไหม", "th", [59000]),
+    ("ค่าส่ง 40 คะ", "th", [4000]), ("โค้ดลด 15% ใช้ไม่ได้", "th", []),
+    # A shopping festival is a date, not a price.
+    ("คูปองวันที่ 11.11 หายไป", "th", []),
     ("paid 59 now 45", "en", [5900, 4500]), ("£89 then £69", "en", [8900, 6900]), ("waited 3 days now 2 weeks", "en", []),
 ])
 def test_money_as_more_customers_write_it(text, language, cents):
@@ -175,6 +180,14 @@ def test_money_as_more_customers_write_it(text, language, cents):
 def test_an_eight_digit_phone_after_the_words_for_one():
     assert extract("pls call me 91234567", "en").phone == "91234567"
     assert extract("order 91234567 pls", "en").phone is None
+
+
+@pytest.mark.parametrize("text, language, dates", [
+    ("คูปองวันที่ 11.11 หายไป", "th", ["2026-11-11"]), ("ได้รับของเมื่อ 25/11/69", "th", ["2026-11-25"]),
+    ("rating 4.5 lah", "ms", []),
+])
+def test_festivals_and_short_buddhist_years(text, language, dates):
+    assert extract(text, language).dates == dates
 
 
 def test_a_measure_and_a_vietnamese_syllable_are_no_dates():

@@ -188,6 +188,8 @@ def test_defect_mentions(nlu, text, labels):
         ("ayaw gumana ng ₱50 off voucher ko", []),
         ("the lamp doesn't turn on", ["broken"]),
         ("耳机左边木有声音", ["broken"]), ("会不会起球？", []), ("裙子撕了个口子", ["tear"]),
+        ("หน้าจอนาฬิกาแตกร้าวมาเลย", ["crack"]), ("ถ้าทำตกแก้วนี้จะแตกไหมคะ", []),
+        ("Loa sạc cả đêm vẫn không lên nguồn", ["broken"]), ("ly be nat luon r shop", ["broken"]),
         # A Bangkok district is no crack.
         ("ส่งไปลาดพร้าว 71 ได้ไหม", []),
     ],
