@@ -265,7 +265,7 @@ def _amounts(text: str, language: str | None,
                 found.append((m.start(group), cents))
     if language == "th":
         for m in _TH_MONEY.finditer(text):
-            if free(m.start(1), m.end(1)):
+            if free(m.start(1), m.end(1)) and not re.fullmatch(r"(\d\d?)\.\1", m.group(1)) and "วัน" not in m.group():
                 cents = _number(m.group(1), language)
                 if cents:
                     spans.append((m.start(1), m.end(1)))
