@@ -158,6 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(calibrate(out), indent=2))
 
 
+GATE_TOLERANCE = 0.01  # dev accuracy the gate may give up per task for the time the embedding is skipped
+
+
 def dev_rows(sets: tuple[str, ...] = ("dev",)) -> list[dict]:
     """The dev messages of every language (benchmarks/heldout/dev, and dev2 where asked), the only written-apart
     messages choices see."""
@@ -214,15 +217,16 @@ def calibrate(heads_path: Path = SHIPPED) -> dict:
         report[task] = {"dev_accuracy": round(accuracy, 4), "dev_log_loss": round(-neg_loss, 4),
                         "cnn_alone": round(float(np.mean(cnn.argmax(1) == gold)), 4),
                         "e5_alone": round(float(np.mean(emb.argmax(1) == gold)), 4)}
-    # The gate: the highest CNN probability below which blending still pays on dev (the CNN alone is as accurate
-    # above it), so that the embedding runs only for the messages the CNN is unsure of.
+    # The gate: the lowest CNN probability above which the CNN alone is about as accurate on dev as the blend (a
+    # point at most lost on any task: the turn's time is the trade), so that the embedding runs only for the
+    # messages the CNN is unsure of.
     blended = {task: _blended(readings, e5, heads, task, chosen[task], rows) for task in ("intent", "emotion")}
     sure = {task: np.array([max(getattr(r, f"{task}_scores").values()) for r in readings]) for task in blended}
     cnn_right = {task: np.array([getattr(r, task) == row[task] for r, row in zip(readings, rows)]) for task in blended}
     gate, skipped = None, 0.0
     for threshold in (0.95, 0.9, 0.8, 0.7, 0.6, 0.5):
         skip = (sure["intent"] >= threshold) & (sure["emotion"] >= threshold)
-        if all(np.where(skip, cnn_right[t], blended[t]).mean() >= blended[t].mean() for t in blended):
+        if all(np.where(skip, cnn_right[t], blended[t]).mean() >= blended[t].mean() - GATE_TOLERANCE for t in blended):
             gate, skipped = threshold, float(skip.mean())
     meta_path = Path(heads_path).with_suffix(".json")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
