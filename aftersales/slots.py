@@ -244,39 +244,31 @@ def _amounts(text: str, language: str | None,
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in [*spans, *taken])
 
+    def bare(m: re.Match, group: int, cents: int | None, end: int | None = None) -> None:
+        """A bare number a price word or a unit of money marks: kept where nothing else took its place."""
+        if cents and free(m.start(group), m.end(group)):
+            spans.append((m.start(group), end or m.end(group)))
+            found.append((m.start(group), cents))
+
     for m in _DECIMAL.finditer(text):
-        if free(m.start(2), m.end(2)):
-            cents = _number(m.group(2), language)
-            if cents:
-                spans.append((m.start(2), m.end(2)))
-                found.append((m.start(2), cents))
+        bare(m, 2, _number(m.group(2), language))
     for m in _ZH_MONEY.finditer(text):
         group = next(i for i in range(1, 6) if m.group(i))
-        if free(m.start(group), m.end(group)):
-            written = m.group(group)
-            if written[-1] in "千万":
-                cents = int(round(float(written[:-1]) * _ZH_UNITS[written[-1]] * 100))
-            elif written[0].isdigit():
-                cents = _number(written, language)
-            else:
-                cents = (zh_number(written) or 0) * 100
-            if cents:
-                spans.append((m.start(group), m.end()))
-                found.append((m.start(group), cents))
+        written = m.group(group)
+        if written[-1] in "千万":
+            cents = int(round(float(written[:-1]) * _ZH_UNITS[written[-1]] * 100))
+        elif written[0].isdigit():
+            cents = _number(written, language)
+        else:
+            cents = (zh_number(written) or 0) * 100
+        bare(m, group, cents, m.end())
     if language == "th":
         for m in _TH_MONEY.finditer(text):
-            if free(m.start(1), m.end(1)) and not re.fullmatch(r"(\d\d?)\.\1", m.group(1)) and "วัน" not in m.group():
-                cents = _number(m.group(1), language)
-                if cents:
-                    spans.append((m.start(1), m.end(1)))
-                    found.append((m.start(1), cents))
+            if not re.fullmatch(r"(\d\d?)\.\1", m.group(1)) and "วัน" not in m.group():
+                bare(m, 1, _number(m.group(1), language))
     if language in (None, "en", "fil", "ms"):
         for m in _EN_MONEY.finditer(text):
-            if free(m.start(1), m.end(1)):
-                cents = _number(m.group(1), language)
-                if cents:
-                    spans.append((m.start(1), m.end(1)))
-                    found.append((m.start(1), cents))
+            bare(m, 1, _number(m.group(1), language))
     for _, cents in sorted(found):
         if cents not in amounts:
             amounts.append(cents)
