@@ -26,11 +26,13 @@ _UNSPACED = frozenset({"zh", "th"})
 _SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
 # Words that deny what follows them ("x pecah", "không bị vỡ", "no scratches", "没坏"), by the language of the phrase
 # they stand before: one word may come between ("takde apa-apa rosak", "not really torn").
+# Malay and Indonesian share phrases (a Malay "x pecah" may match the Indonesian "pecah"): one list for both.
+_MALAY_INDONESIAN_NEGATORS = (r"tidak|tdk|gak|ga|gk|nggak|ngga|enggak|engga|bukan|tanpa|belum|blm|"
+                              r"tak|x|takde|takda|tiada|xde")
 _NEGATORS = {
     "en": r"not|no|never|without|nothing|isn't|wasn't|aren't|hasn't",
-    # Malay and Indonesian share phrases (a Malay "x pecah" may match the Indonesian "pecah"): one list for both.
-    "id": r"tidak|tdk|gak|ga|gk|nggak|ngga|enggak|engga|bukan|tanpa|belum|blm|tak|x|takde|takda|tiada|xde",
-    "ms": r"tidak|tdk|gak|ga|gk|nggak|ngga|enggak|engga|bukan|tanpa|belum|blm|tak|x|takde|takda|tiada|xde",
+    "id": _MALAY_INDONESIAN_NEGATORS,
+    "ms": _MALAY_INDONESIAN_NEGATORS,
     "vi": r"không|ko|k|kg|chẳng|chưa|khong|chua|hông|hong",
     "fil": r"hindi|di|walang|wala|wla",
 }
