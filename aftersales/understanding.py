@@ -41,11 +41,28 @@ _NEGATIONS = {
     "zh": re.compile(r"(?:没有?|木有|不|无|未|会不会|不会)$"),
     "th": re.compile(r"(?:ไม่(?:มี|ได้)?|ถ้า\S{0,15})$"),  # and "if": "ถ้าทำตกจะแตกไหม"
 }
+
+
+@dataclass(frozen=True)
+class Context:
+    """Words around a phrase that take it back: `before` searched in the `reach` characters before the match,
+    `after` matched right after it."""
+
+    before: re.Pattern[str]
+    after: re.Pattern[str] | None = None
+    reach: int = 70
+
+    def denies(self, text: str, start: int, end: int) -> bool:
+        return bool(self.before.search(text, max(0, start - self.reach), start)
+                    or self.after is not None and self.after.match(text, end))
+
+
 # A voucher that "doesn't work" ("baucar x boleh guna", "โค้ดลดใช้ไม่ได้", "ayaw gumana ng voucher") is no broken product.
-_VOUCHER_BEFORE = re.compile(
-    r"(?i)(?:voucher|vocher|vouchernya|coupon|kupon|baucar|promo\s*code|code|kode|โค้ด|คูปอง|mã\s*giảm|ma\s*giam|"
-    r"优惠券|券|红包|折扣)[^.!?。！？\n]{0,50}$")
-_VOUCHER_AFTER = re.compile(r"(?i)^[^.!?。！？\n]{0,20}(?:voucher|coupon|kupon|baucar|code|โค้ด|คูปอง|优惠券|券)")
+_VOUCHER_NEAR = Context(
+    before=re.compile(
+        r"(?i)(?:voucher|vocher|vouchernya|coupon|kupon|baucar|promo\s*code|code|kode|โค้ด|คูปอง|mã\s*giảm|ma\s*giam|"
+        r"优惠券|券|红包|折扣)[^.!?。！？\n]{0,50}$"),
+    after=re.compile(r"(?i)[^.!?。！？\n]{0,20}(?:voucher|coupon|kupon|baucar|code|โค้ด|คูปอง|优惠券|券)"))
 
 
 @dataclass(frozen=True)
@@ -87,10 +104,11 @@ class PhraseTable:
     `gap` words may stand between the words of a phrase where spaces part words ("benangnya ketarik" also matches
     "benangnya ada yang ketarik", "thread pulled" "thread got pulled"); not in Vietnamese, where they part
     syllables of one word ("bị ố"). With `negatable`, a phrase denied by the words before it counts for nothing
-    ("nasib baik x pecah", "barang ok takde rosak"), and a voucher that "doesn't work" breaks no product."""
+    ("nasib baik x pecah", "barang ok takde rosak"); a label's `near` context takes its phrases back where the words
+    around them say they mean something else (a voucher that "doesn't work" breaks no product)."""
 
     def __init__(self, table: Any, file: Path, section: str, labels: tuple[str, ...], gap: int = 0,
-                 negatable: bool = False):
+                 negatable: bool = False, near: dict[str, Context] | None = None):
         if not isinstance(table, dict):
             raise ConfigError(file, section, "expected a mapping of label → {language: [phrases]}")
         entries: list[tuple[str, str, str]] = []
@@ -107,6 +125,7 @@ class PhraseTable:
         self.labels = tuple(table)
         self._labels = [e[0] for e in entries]
         self._negations = [_NEGATIONS.get(e[1]) if negatable else None for e in entries]
+        self._near = dict(near or {})
         # One alternation over every phrase tries them all at each position of the text; phrases bucketed by their
         # first character (case folded) are tried only where that character stands, in the same order, so the
         # matches are the same as the one alternation's (leftmost, then the longest phrase) at a fraction of the cost.
@@ -141,9 +160,9 @@ class PhraseTable:
                 pos += 1
                 continue
             label, negation = bucket[1][m.lastindex - 1], bucket[2][m.lastindex - 1]
-            denied = negation is not None and (
-                negation.search(text, max(0, pos - 30), pos) or label == "broken" and (
-                    _VOUCHER_BEFORE.search(text, max(0, pos - 70), pos) or _VOUCHER_AFTER.search(text[m.end():])))
+            context = self._near.get(label)
+            denied = (negation is not None and negation.search(text, max(0, pos - 30), pos)
+                      or context is not None and context.denies(text, pos, m.end()))
             if not denied:
                 found.append(label)
             pos = m.end() if m.end() > pos else pos + 1
@@ -223,7 +242,7 @@ class Lexicon:
             intents=PhraseTable(data.get("intents"), path, "intents", INTENTS),
             emotions=PhraseTable(data.get("emotions"), path, "emotions", ("angry", "anxious", "happy")),
             defects=PhraseTable(data.get("defects"), path, "defects", DEFECT_TAXONOMY, gap=2,
-                                negatable=True),
+                                negatable=True, near={"broken": _VOUCHER_NEAR}),
             slots=slots,
             latin_words={lang: frozenset(str(w).lower() for w in words) for lang, words in latin.items()},
         )

@@ -122,7 +122,7 @@ class ModelUnderstanding:
 
 
 def _slots(text: str, language: str | None, spans: Sequence[Any]) -> dict[str, Any]:
-    """The slot grammar's values (aftersales/slots.py: ids, phones, money, ISO dates and addresses in seven
+    """The slot grammar's values (aftersales/slots/: ids, phones, money, ISO dates and addresses in seven
     languages), with the model's sku span."""
     found = extract(text, language)
     return {"order_id": found.order_id, "phone": found.phone, "amounts": found.amounts,
