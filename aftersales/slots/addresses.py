@@ -15,7 +15,7 @@ _ADDRESS_INTRO = re.compile(
     r"(?:tukar|ganti|ubah)(?:kan)?\s+(?:ke\s+)?alamat(?![^.!?\n]{0,50}?\b(?:ke|jadi|jd|menjadi|kepada|kpd)\b)|"
     r"(?:order|parcel|package|it)\s+(?:go|be\s+sent|be\s+delivered|be\s+shipped)\s+to|(?:needs?\s+to|should|must)\s+go\s+to|"
     r"(?:địa\s*chỉ|dia\s*chi|đ/c|dc)[^.!?\n]{0,50}?(?:sang|thành|thanh|qua|là|la|về|ve|mới|moi)(?![a-zà-ỹ])|"
-    r"(?:giao|gửi|gui|ship)\s+(?:về|ve|đến|den|tới|toi|qua)(?![a-zà-ỹ])|"
+    r"(?:giao|gửi|gui|ship)\s+(?:(?:giúp|giup|hộ|ho|giùm|gium|dùm|dum)\s+)?(?:về|ve|đến|den|tới|toi|qua)(?![a-zà-ỹ])|"
     r"(?:ที่อยู่|address|addr)[^\n]{0,40}?(?:เป็น|เปน|ไปที่|ใหม่)|(?:ส่ง|จัดส่ง)(?:ไป)?ที่|ส่งไป|ที่อยู่(?=\s*\d)|"
     r"(?:address|addr)[^.!?\n]{0,50}?\b(?:sa|into|ng)\b|"
     r"(?:ipadala|i-deliver|ideliver|dalhin|ipapadala)\s+(?:na\s+lang\s+)?(?:po\s+)?sa|"
@@ -23,6 +23,16 @@ _ADDRESS_INTRO = re.compile(
     # A label and a colon: "Alamat baru sy:", "alamat ofis:", "New:", "address yung O6621:", "địa chỉ nhận:".
     r"(?:address|addr|alamat|địa\s*chỉ|dia\s*chi|ที่อยู่|地址|new)[^:：\n.!?]{0,25}[:：]"
     r")\s*[:：]?\s*")
+# Words that may ask for a new address or for something else ("đổi sang size 40", "dapat po ba …"): what follows them
+# is taken only where it reads as an address by itself (address_shaped).
+_WEAK_INTRO = re.compile(
+    r"(?i)(?:"
+    r"(?:đổi|doi|sửa|sua|chuyển|chuyen)\s+(?:sang|thành|thanh|qua|về|ve)(?![a-zà-ỹ])|"
+    r"(?:ilipat|lipat|pakilipat|pa-?deliver|i-?deliver|ipadala|ipapadala|dalhin|pakidala|pa-?ship|i-?ship|ihatid|"
+    r"pakihatid)(?:\s+[^\s.!?,]+){0,4}?\s+sa|"
+    # A correction: "should be … not …", "dapat … hindi …".
+    r"should\s+be|dapat(?:\s+(?:ay|po))?|seharusnya|harusnya|sepatutnya"
+    r")\b\s*[:：]?\s*")
 # Words and courtesies that end a message but not an address (Latin ones after a space, so "City" keeps its "ty").
 _ADDRESS_TAIL = re.compile(
     r"(?i)(?:(?:[\s,，]+(?:instead|please|pls|plz|thanks?(?:\s+you)?|thx|ty|asap|ok|okay|ya|yah|yaa|ye|yer|kak|kakak|min|"
@@ -30,6 +40,8 @@ _ADDRESS_TAIL = re.compile(
     r"giúp\s+(?:mình|minh|e|em|tôi|toi)|giup\s+(?:minh|e|em|toi)|po|"
     r"naman|lang|salamat|hehe+|haha+|wkwk+)|[\s,，]*(?:ครับ|ค่ะ|ค่าา+|คะ|นะ|นะคะ|นะครับ|(?<!เ)จ้า|ด้วย|ขอบคุณ(?:ครับ|ค่ะ)?|谢谢|谢了|哈|哦|呢|吧|啊|呀|"
     r"麻烦了|辛苦了|[\U0001F300-\U0001FAFF\u2600-\u27BF]))[\s!?.。！？~\uFE0F]*)+$")
+# Courtesies a clause passed over leaves before the address ("ship giúp về cty mình nhé, tầng 5 …").
+_COURTESY_HEAD = re.compile(r"(?i)^(?:(?:nhé|nhá|nha|ạ|ơi|po|pls|please)(?![^\W_])[\s,，]*)+")
 # Where an address ends: a question or exclamation, a line's end, a Thai courtesy, a label and its colon ("Penerima:
 # Aisyah", "Nama: Jessica"), the words for the recipient or their phone, a clause's first word in a language that
 # spaces words ("… 65314 aja gk"); full stops are judged apart (_address_end).
@@ -40,13 +52,14 @@ _ADDRESS_END = re.compile(
     r"(?i:[.,，;；]\s*(?=(?:and|also|thanks|thank|pls|please|còn|con|tapi|but|tsaka|saka|terima|makasih|salamat|cảm|cam|"
     r"ขอบคุณ|并且|还有|另外|顺便|order|pesanan|đơn|don|mã|shop|hehe|haha)\b))|"
     r"[\s,，]+(?=(?:(?i:a\.n\.|u/p|atas\s+nama|soalnya|karena|krn|kalau|kalo|klo|harap|biar|aja|sebab|because|coz|cuz|"
-    r"since|instead|nama|penerima|recipient|receiver|contact|no\s+hp|no\s+tel|yung|kasi|sđt|sdt|người\s+nhận|nguoi\s+nhan)|"
+    r"since|instead|nama|penerima|recipient|receiver|contact|no\s+hp|no\s+tel|yung|kasi|sđt|sdt|người\s+nhận|nguoi\s+nhan|"
+    r"not|hindi|bukan|nhé|nhá)|"
     r"an\.|sbb|sy|saya|aku|I|I'm|i|im|my|we|our|hp|tel|kc|em|mình|mik|anh|chị|cảm|order)(?![^\W_]))")
 # Words an address abbreviates with a full stop: after any other word a full stop ends it ("…, Selangor. Sy dah").
 _ABBREVIATIONS = frozenset("""
 jl jln lt gg no kel kec kab prov blk brgy bgy ave st rd blvd subd sta sto dr apt bldg fl flr rm lrg tmn kg bt km sdn
 bhd mt ft sr jr dist gen hwy pres tp tx kp rt rw ds dsn perum komp ph ext sec ctr cor nr mr mrs ms kav jend ir kh hj
-prof col capt
+prof col capt exec
 """.split())
 # What a Chinese address is made of: a piece of the message without one of these is not part of it.
 _ZH_PLACE = re.compile(r"[省市区县镇乡村路街道巷弄号楼栋室单元座层园苑院]")
@@ -59,12 +72,12 @@ _PLACE_WORDS = re.compile(
     r"perumahan|pangsapuri|kondominium|street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|grove|crescent|close|terrace|"
     r"place|plaza|suite|court|ct|highway|hwy|boulevard|blvd|parkway|unit|apt|floor|brgy|barangay|purok|"
     r"sitio|subd|city|gedung|menara|tingkat|wisma|apartemen|apartment|condo|kondo|tower|building|bldg|villa|kos|"
-    r"komplek|ktx|chung\s+cư|tòa|toa|số|soi|đường|duong|phường|phuong|quận|quan|ngõ|ngo|hẻm|hem|tp|huyện|huyen|xã|thôn|thon|tỉnh|tinh)\b|"
+    r"komplek|ktx|chung\s+cư|tòa|toa|số|so(?=\s*\d)|tầng|tang(?=\s*\d)|xóm|xom|ấp|thôn|tổ|khu\s+phố|soi|đường|duong|phường|phuong|quận|quan|ngõ|ngo|hẻm|hem|tp|huyện|huyen|xã|thôn|thon|tỉnh|tinh)\b|"
     r"[路号省市区]|ถนน|ซอย|หมู่|แขวง|เขต|ตำบล|อำเภอ|จังหวัด")
 _POSTCODE = re.compile(r"(?<![\d/-])\d{4,6}(?![\d/-])|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")  # and the UK's "M20 6PL"
 # Where an address may begin with no words asking for it: the message's start, a new line, after a colon, a
 # question, an exclamation or a sentence.
-_CLAUSE_START = re.compile(r"^|\n|[:：?？!！,，]\s*|\.\s+|\s[-–—]\s+|(?:ครับ|ค่ะ|คะ|แอด)\s*")
+_CLAUSE_START = re.compile(r"^|\n|[:：?？!！,，]\s*|\.\s+|\s[-–—]\s+|\s*(?:→|->|=>|➡️?)\s*|(?:ครับ|ค่ะ|คะ|แอด)\s*")
 
 
 def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
@@ -74,22 +87,23 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
     def before_taken(start: int) -> str:
         return text[start:min([s for s, _ in taken if s >= start] + [len(text)])]
 
-    for m in _ADDRESS_INTRO.finditer(text):
+    for m, weak in [*((m, False) for m in _ADDRESS_INTRO.finditer(text)),
+                    *((m, True) for m in _WEAK_INTRO.finditer(text))]:
         rest = before_taken(m.end())
-        colon = re.search(r"[:：]\s*", rest[:60])
+        colon = re.search(r"(?:[:：]|→|->|=>|➡️?)\s*", rest[:60])
         if colon and not re.search(r"\d", rest[:colon.start()]):
             rest = rest[colon.end():]  # "mohon dikirim ke alamat kantor saja karena …: Gedung Graha Mandiri …"
         # The words after the request may come first: "send it to my office instead? 12F Robinsons Tower …",
         # "ส่งไปบ้านแม่แทน บ้านเลขที่ 17 …"; up to three clauses with no number in them are passed over.
         for skipped in range(4):
             value, resume = _address_value(rest)
-            if value and skipped and not address_shaped(value):
+            if value and (skipped or weak) and not address_shaped(value):
                 value = None  # "ubah alamat di aplikasi sih?? udh 3x coba error mulu" names no place
             if value or resume is None or re.search(r"\d", rest[:resume]):
                 break
             rest = rest[resume:]
         if value:
-            return value
+            return _without_name(value) if m.end() + len(rest) < len(text) else value
     for m in _CLAUSE_START.finditer(text):
         before = re.search(r"([^\W_]+)$", text[:m.start()])
         if m.group().startswith(".") and (not before or before.group().lower() in _ABBREVIATIONS
@@ -102,9 +116,19 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
         first = value.split()[0] if value else ""
         if not raw.lstrip().startswith(first) and not re.match(r"[\u4e00-\u9fff]", first):
             continue  # (a Chinese address is picked out of the words around it: _zh_place)
-        if value and address_shaped(value) and (re.search(r"\d", first) or _PLACE_WORDS.match(first)):
+        if value and address_shaped(value) and (re.search(r"\d", first) or _PLACE_WORDS.match(value)):
             return value
     return None
+
+
+def _without_name(value: str) -> str:
+    """An address cut by the phone after it, without the recipient's name between its postcode and the phone
+    ("…, Bulacan 3000, Maria Santos 0917…")."""
+    head, comma, last = value.rpartition(",")
+    if comma and re.fullmatch(r"\s*(?:[A-Z][a-z]+\s*){2,3}", last) and re.search(r"\d\s*$", head) \
+            and not _PLACE_WORDS.search(last):
+        return head.rstrip(" ,")
+    return value
 
 
 def address_shaped(value: str) -> bool:
@@ -143,6 +167,7 @@ def _address_value(rest: str) -> tuple[str | None, int | None]:
     end = _address_end(rest)
     value = rest[:end[0]] if end is not None else rest
     value = _ADDRESS_TAIL.sub("", value).strip(" \t:：,，.。'\"“”()（）")
+    value = _COURTESY_HEAD.sub("", value)
     value = _ADDRESS_TAIL.sub("", _lowercase_tail(_lowercase_head(value))).strip(" \t:：,，.。")
     value = _thai_place(_zh_place(value))
     parts = [p for p in re.split(r"[,，\s]+", value) if p]

@@ -39,8 +39,9 @@ def phones(text: str) -> list[tuple[int, int, str]]:
         if not (9 <= len(digits) <= 15 or len(digits) == 8 and digits[0] in "689" and _PHONE_WORDS.search(before)):
             continue
         # A 12-digit JD id never starts with 0 or +; a local number starting with 0 is a phone unless an order word
-        # stands right before it.
-        if m.group().startswith(("+", "1")) or _PHONE_WORDS.search(before) or not _ORDER_WORDS.search(before + m.group()):
+        # stands right before it (not "order O1088 to 012-345 6789").
+        if m.group().startswith(("+", "1")) or _PHONE_WORDS.search(before) or not any(
+                o.end(1) > len(before) for o in _ORDER_WORDS.finditer(before + m.group())):
             found.append((m.start(), m.end(), m.group()))
     return found
 

@@ -198,3 +198,49 @@ def test_a_measure_and_a_vietnamese_syllable_are_no_dates():
 def test_a_number_in_the_new_address_is_not_a_date():
     found = extract("tolong tukar alamat kepada No. 18, Jalan Kemuning 2/4, 30100 Ipoh", "ms")
     assert found.new_address == "No. 18, Jalan Kemuning 2/4, 30100 Ipoh" and found.dates == []
+
+
+@pytest.mark.parametrize("text, address", [
+    # Words that may ask for something else take only what reads as an address by itself.
+    ("nhờ shop đổi thành số 12 đường Lê Lợi, phường Bến Thành, quận 1, TP HCM", "số 12 đường Lê Lợi, phường Bến Thành, quận 1, TP HCM"),
+    ("pakilipat po sa 9 Mabini St., Brgy. Malate, Manila 1004 salamat", "9 Mabini St., Brgy. Malate, Manila 1004"),
+    ("ilipat nyo na lang sa Purok 5, Brgy. Lahug, Cebu City kasi wala ako", "Purok 5, Brgy. Lahug, Cebu City"),
+    ("mali yung barangay, dapat Sitio Bato, Brgy. Pardo, Cebu City 6000 hindi Brgy. Basak",
+     "Sitio Bato, Brgy. Pardo, Cebu City 6000"),
+    # A courtesy a passed-over clause leaves, an arrow, a Vietnamese address's first word.
+    ("gửi giúp về nhà bạn mình nhé, tầng 3 chung cư Sky, 12 Nguyễn Huệ, phường 4, quận 5, TP.HCM, mình cảm ơn",
+     "tầng 3 chung cư Sky, 12 Nguyễn Huệ, phường 4, quận 5, TP.HCM"),
+    ("address ng order ko → 14 Luna St., Brgy. Kapitolyo, Pasig City 1603", "14 Luna St., Brgy. Kapitolyo, Pasig City 1603"),
+    ("xóm 4, xã Diễn Châu, huyện Diễn Châu, Nghệ An\nđịa chỉ mới của em ạ", "xóm 4, xã Diễn Châu, huyện Diễn Châu, Nghệ An"),
+    # "Nha" of Nha Trang is no "nha" that ends a sentence; "Exec." abbreviates.
+    ("doi dia chi thanh 7 Hung Vuong, phuong Loc Tho, TP Nha Trang, Khanh Hoa", "7 Hung Vuong, phuong Loc Tho, TP Nha Trang, Khanh Hoa"),
+    ("ilipat sa Blk 2 Lot 4 Sunrise Exec. Homes, Brgy. Dela Paz, Pasig City 1600 kasi", "Blk 2 Lot 4 Sunrise Exec. Homes, Brgy. Dela Paz, Pasig City 1600"),
+])
+def test_weaker_requests_corrections_and_recipients(text, address):
+    assert new_address(text, []) == address
+
+
+@pytest.mark.parametrize("text", ["đổi sang size 40 được không shop", "dapat po ba 2 pcs yung order ko?",
+                                  "it should be here by 12 Dec right?"])
+def test_weaker_requests_take_no_address_that_is_none(text):
+    assert new_address(text, []) is None
+
+
+@pytest.mark.parametrize("text, language, cents", [
+    ("现在才八十九", "zh", [8900]), ("别人拼单才69", "zh", [6900]), ("能不能退我20", "zh", [2000]),
+    # A numeral with no unit after a coupon, a height before a weight: no money.
+    ("店铺券一起用吗", "zh", []), ("买的 175 140斤穿什么码", "zh", []),
+])
+def test_chinese_price_words_and_what_is_no_price(text, language, cents):
+    assert extract(text, language).amounts == cents
+
+
+def test_the_recipients_name_before_the_phone_is_no_part_of_the_address():
+    found = extract("change address to 3 Lopez Ave., Brgy. Uno, Lipa City, Batangas 4217, Ana Reyes 09171112222", "fil")
+    assert found.new_address == "3 Lopez Ave., Brgy. Uno, Lipa City, Batangas 4217" and found.phone == "09171112222"
+
+
+def test_a_phone_after_an_order_id_is_still_a_phone():
+    found = extract("please set the phone on order O1077 to 012-777 8899", "en")
+    assert found.order_id == "O1077" and found.phone == "0127778899"
+    assert extract("order no 0123456789012", "en").phone is None

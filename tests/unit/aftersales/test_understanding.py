@@ -190,6 +190,10 @@ def test_defect_mentions(nlu, text, labels):
         ("耳机左边木有声音", ["broken"]), ("会不会起球？", []), ("裙子撕了个口子", ["tear"]),
         ("หน้าจอนาฬิกาแตกร้าวมาเลย", ["crack"]), ("ถ้าทำตกแก้วนี้จะแตกไหมคะ", []),
         ("Loa sạc cả đêm vẫn không lên nguồn", ["broken"]), ("ly be nat luon r shop", ["broken"]),
+        # Machines that do not work, in each language's words for it.
+        ("电热毯不加热了", ["broken"]), ("平板开机黑屏", ["broken"]), ("the torch flickers then dies", ["broken"]),
+        ("may nay bat ko len luon", ["broken"]), ("chuột không chạy nữa", ["broken"]), ("ayaw mag-on ng speaker", ["broken"]),
+        ("yung tahi sa manggas ng polo bumuka", ["open_seam"]), ("nồi cơm bị mop một góc", ["dent"]),
         # A Bangkok district is no crack.
         ("ส่งไปลาดพร้าว 71 ได้ไหม", []),
     ],
