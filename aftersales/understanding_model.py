@@ -23,6 +23,11 @@ SECOND_INTENT = 0.25
 _SCRIPT_LANGUAGES = frozenset({"zh", "th", "ja", "ko"})
 # Intents a whole new address in the message outweighs: a customer sending one wants the parcel there.
 _ADDRESS_OVERRIDES = frozenset({"logistics_status", "ask_human", "other", "greeting_thanks"})
+# Intents a defect described in words outweighs: "ly thuy tinh vo nat luon r" (the glass came smashed) is a complaint
+# whatever price, tax or parcel words the model also heard. Not a return, an exchange, an address change or a
+# question about one ("坏了是换新还是维修"): those are what a customer with a defect may want.
+_DEFECT_OVERRIDES = frozenset({"logistics_status", "price_protection", "duty_tax", "coupon_question", "other",
+                               "greeting_thanks"})
 
 
 class TextReader(Protocol):
@@ -115,6 +120,9 @@ class ModelUnderstanding:
             # certainty stands for the rule's (the address grammar is no less sure than the reading it corrects).
             others = [label for label in [intent, *others] if label != "address_change"]
             intent = "address_change"
+        elif intent in _DEFECT_OVERRIDES and found.defect_mentions:
+            others = [label for label in [intent, *others] if label != "defect_complaint"]
+            intent = "defect_complaint"
         if intent != "address_change" and "address_change" not in others:
             slots["new_address"] = None  # "giao tới gãy 1 chân" (arrived with a leg broken) moves no parcel
         return Understood(language, intent, round(confidence, 3), emotion, round(emotions[emotion], 3),

@@ -116,11 +116,26 @@ def test_malay_and_indonesian_are_told_apart_by_the_words_only_one_uses(text, gu
     # A whole address after the words that ask for it outweighs "where is it" heard in the message.
     ("麻烦送到广西南宁市青秀区民族大道136号华润大厦B座", "address_change"),
     ("can you deliver to my office at 350 5th Ave, Suite 4100, New York, NY 10118?", "address_change"),
-    # Not a number that names no place, nor a parcel that arrived broken.
+    # Not a number that names no place, nor a parcel that arrived broken (a complaint, below).
     ("3000 diem tich luy mai het han roi, dung sao vay shop, so mat trang", "logistics_status"),
-    ("giao tới gãy 1 chân, hộp móp, 12 Lê Lợi, Quận 1, TP HCM", "logistics_status"),
+    ("giao tới gãy 1 chân, hộp móp, 12 Lê Lợi, Quận 1, TP HCM", "defect_complaint"),
 ])
 def test_a_whole_new_address_makes_the_message_an_address_change(text, intent):
     got = ModelUnderstanding(ScriptedReader(reading(language="en", intent="logistics_status"))).understand(text)
     assert got.intent == intent
     assert (got.slots["new_address"] is not None) == (intent == "address_change")
+
+
+@pytest.mark.parametrize("heard, text, intent", [
+    # A defect described in words outweighs price, tax or parcel words the model heard.
+    ("duty_tax", "ly thuy tinh vo nat luon r ad oi", "defect_complaint"),
+    ("price_protection", "ทีวีจอแตกมาเลย ของราคาเป็นหมื่น", "defect_complaint"),
+    # Not a return or an exchange a customer with a defect asks for, nor a question about one; nor a denied defect.
+    ("return_refund", "the mug is cracked, I want my money back", "return_refund"),
+    ("product_question", "电动牙刷保修多久 坏了是换新还是维修", "product_question"),
+    ("logistics_status", "hàng không bị vỡ, khi nào giao vậy", "logistics_status"),
+])
+def test_a_described_defect_makes_the_message_a_complaint(heard, text, intent):
+    got = ModelUnderstanding(ScriptedReader(reading(language="en", intent=heard))).understand(text)
+    assert got.intent == intent
+    assert (heard in got.other_intents) == (intent != heard)
