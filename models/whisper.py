@@ -62,6 +62,8 @@ class TranscriptionJob:
         temperature: 0 decodes deterministically (with fallback to higher temperatures on hallucination when the
             config allows); above 0 samples at that temperature first.
         word_timestamps: Time every word, not only every segment.
+        hotwords: Give the decoder the configured hotwords that fit the note's language (False once the text they
+            gave was found copied from them: `copied_from_prompt`).
     """
 
     audio: np.ndarray
@@ -70,6 +72,7 @@ class TranscriptionJob:
     task: str = "transcribe"
     temperature: float = 0.0
     word_timestamps: bool = False
+    hotwords: bool = True
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ class WhisperTranscriber:
             if job.word_timestamps or job.temperature > 0:
                 alone.append(i)
             else:
-                groups[(detected[i][0], job.task, self._prompt(job))].append(i)
+                groups[(detected[i][0], job.task, self._prompt(job, detected[i][0]))].append(i)
         for (language, task, prompt), members in groups.items():
             decoded, suspect = self._packed(jobs, spans, members, language, task, prompt)
             for i, segments in decoded.items():
@@ -194,6 +197,14 @@ class WhisperTranscriber:
             alone.extend(suspect)
         for i in sorted(alone):
             results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0])))
+        # Text copied from the hotwords rather than heard: the note is decoded again without them.
+        again = [i for i in results if jobs[i].hotwords and i in detected
+                 and copied_from_prompt(results[i].text, self._hotwords(detected[i][0]))]
+        if again:
+            self.stats["notes_without_hotwords"] += len(again)
+            redone = self.transcribe_jobs([replace(jobs[i], language=detected[i][0], hotwords=False) for i in again])
+            for i, transcript in zip(again, redone):
+                results[i] = replace(transcript, language_probability=detected[i][1])
         return [results[i] for i in range(len(jobs))]
 
     def stream(self, job: TranscriptionJob) -> tuple[StreamInfo, Iterator[Segment]]:
@@ -225,8 +236,14 @@ class WhisperTranscriber:
         speech = np.concatenate([audio[start:end] for start, end in spans])[:limit]
         return detect_language(self.model, speech, self.config.languages or None)
 
-    def _prompt(self, job: TranscriptionJob) -> str | None:
-        pieces = [", ".join(self.config.hotwords)] if self.config.hotwords else []
+    def _hotwords(self, language: str) -> list[str]:
+        """The configured hotwords written in the note's language's script (Chinese titles say nothing to English
+        speech and only give the decoder text to copy)."""
+        return [word for word in self.config.hotwords if fits_language(word, language)]
+
+    def _prompt(self, job: TranscriptionJob, language: str | None = None) -> str | None:
+        hotwords = self._hotwords(language or job.language or "") if job.hotwords else []
+        pieces = [", ".join(hotwords)] if hotwords else []
         if job.prompt:
             pieces.append(job.prompt)
         return " ".join(pieces) or None
@@ -327,7 +344,7 @@ class WhisperTranscriber:
             vad_parameters=self._vad,
             # Voice notes are short; conditioning on earlier text mostly spreads one misheard word into the next.
             condition_on_previous_text=False,
-            initial_prompt=self._prompt(job),
+            initial_prompt=self._prompt(job, language),
             temperature=schedule,
             word_timestamps=job.word_timestamps,
             max_new_tokens=self.config.max_new_tokens,
@@ -364,6 +381,46 @@ class WhisperTranscriber:
             segments=cleaned,
             task=job.task,
         )
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+# A hotword repeated this often in one note, or a looped run of words, is the decoder copying, not the speaker.
+_COPIES = 2
+_LOOP_NGRAM = 3
+
+
+def fits_language(word: str, language: str) -> bool:
+    """Whether a hotword is written in a script speech in `language` is written in: Han for Chinese and Japanese,
+    Thai for Thai; Latin letters and digits (a brand, a model number: "KF-Merino") fit every language, as speakers
+    of each say them."""
+    if _HAN.search(word):
+        return language in ("zh", "ja", "yue")
+    if _THAI.search(word):
+        return language == "th"
+    return True
+
+
+def copied_from_prompt(text: str, hotwords: Sequence[str]) -> bool:
+    """Whether `text` reads as copied from the hotwords given as the prompt: one of them twice or more, two of
+    them side by side as the prompt lists them ("手工粗陶瓷马克杯, 手工粗陶瓷马克杯, …"), or a run of words or
+    characters looping (the same n-gram three times in a row)."""
+    if not hotwords or not text:
+        return False
+    key = _phrase_key(text)
+    words = [k for k in (_phrase_key(w) for w in hotwords) if len(k) >= 2]
+    if any(key.count(w) >= _COPIES for w in words):
+        return True
+    if any(a + b in key for a, b in zip(words, words[1:])):
+        return True
+    tokens = text.split() if " " in text.strip() else list(key)
+    for n in range(1, 6):
+        for start in range(len(tokens) - n * _LOOP_NGRAM + 1):
+            gram = tokens[start:start + n]
+            if len("".join(gram)) * _LOOP_NGRAM >= 6 and all(
+                    tokens[start + k * n:start + (k + 1) * n] == gram for k in range(1, _LOOP_NGRAM)):
+                return True  # ("哈哈哈" is laughter, not a loop)
+    return False
 
 
 def separator(language: str, task: str = "transcribe") -> str:

@@ -186,8 +186,25 @@ def test_hotwords_come_before_the_callers_prompt(tiny_whisper):
         WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=1, vad_filter=False,
                       temperature_fallback=False, max_new_tokens=8, hotwords=["羊绒毛衣", "KF-Merino"])
     )
-    assert shop._prompt(TranscriptionJob(noise(1.0, 0), prompt="order O1001")) == "羊绒毛衣, KF-Merino order O1001"
-    assert shop._prompt(TranscriptionJob(noise(1.0, 0))) == "羊绒毛衣, KF-Merino"
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0), prompt="order O1001"), "zh") == "羊绒毛衣, KF-Merino order O1001"
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0)), "zh") == "羊绒毛衣, KF-Merino"
+    # Only the hotwords written in the note's script: a Chinese title gives English speech nothing but text to copy.
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0)), "en") == "KF-Merino"
+    assert shop._prompt(TranscriptionJob(noise(1.0, 0), hotwords=False), "zh") is None
+
+
+@pytest.mark.parametrize("text, copied", [
+    ("手工粗陶瓷马克杯, 手工粗陶瓷马克杯, 手工粗陶瓷马克杯", True),  # one title over and over
+    ("手工粗陶瓷马克杯，纯棉白色T恤", True),  # two titles side by side as the prompt lists them
+    ("我想问一下发货了吗发货了吗发货了吗", True),  # a loop
+    ("我的马克杯收到就裂了", False), ("我买的手工粗陶瓷马克杯裂了", False), ("哈哈哈好的谢谢", False),
+    ("the mug came cracked, the mug is the blue one", False),
+])
+def test_text_copied_from_the_hotwords_is_told_from_text_heard(text, copied):
+    from models.whisper import copied_from_prompt
+
+    assert copied_from_prompt(text, ["手工粗陶瓷马克杯", "纯棉白色T恤", "北欧台灯 白色"]) is copied
+    assert copied_from_prompt(text, []) is False  # without hotwords nothing was there to copy
 
 
 def test_chinese_comes_out_simplified_and_caption_hallucinations_are_dropped(transcriber):
@@ -216,3 +233,26 @@ def test_engine_config_is_validated():
     for options in ({"gap_s": -1.0}, {"batch_windows": 0}, {"languages": ["zz"]}, {"hotwords": [1]}):
         with pytest.raises(ValueError):
             WhisperConfig(**options)
+
+
+def test_a_note_whose_text_copies_the_hotwords_is_decoded_again_without_them(tiny_whisper, monkeypatch):
+    shop = WhisperTranscriber(
+        WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=1, vad_filter=False,
+                      temperature_fallback=False, max_new_tokens=8, hotwords=["手工粗陶瓷马克杯", "纯棉白色T恤"])
+    )
+    prompts = []
+
+    def decoder(jobs, spans, members, language, task, prompt):
+        # A decoder that copies whatever prompt it is given, and hears "我要改地址" without one.
+        prompts.append(prompt)
+        text = f"{prompt}, {prompt}" if prompt else "我要改地址"
+        return {i: [Segment(0.0, 1.0, text)] for i in members}, []
+
+    monkeypatch.setattr(shop, "_packed", decoder)
+    [got] = shop.transcribe([noise(1.0, 3)], language="zh")
+    assert got.text == "我要改地址" and prompts == ["手工粗陶瓷马克杯, 纯棉白色T恤", None]
+    assert shop.stats["notes_without_hotwords"] == 1
+    # English speech is never given the Chinese titles, so there is nothing to decode again.
+    prompts.clear()
+    [english] = shop.transcribe([noise(1.0, 4)], language="en")
+    assert english.text == "我要改地址" and prompts == [None]
