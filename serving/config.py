@@ -73,7 +73,10 @@ class CatalogSettings(_Strict):
         watch_interval_s: How often each CatalogSearch replica polls `<index_dir>/CURRENT` for a newly published
             version and swaps to it without downtime; 0 disables the watch (a restart or `reconfigure` swaps).
         hotwords: How many product titles of the index the speech model gets as the shop's vocabulary (on top of
-            the transcriber's own `hotwords`), so it writes product names as the catalog does; 0 for none.
+            the transcriber's own `hotwords`); only titles in a note's script reach its decoder, and text copied
+            from them is decoded again without them. 0 (the default): on held-out notes the titles made Mandarin
+            worse even when the note names the product (`benchmarks/asr_hotwords.py`); a shop whose speech they
+            help turns them on.
     """
 
     index_dir: str = "var/index/demo"
@@ -81,7 +84,7 @@ class CatalogSettings(_Strict):
     min_score: float = Field(0.5, ge=-1.0, le=1.0)
     keyword_weight: float = Field(0.5, ge=0.0, le=1.0)
     watch_interval_s: float = Field(2.0, ge=0.0)
-    hotwords: int = Field(40, ge=0, le=500)
+    hotwords: int = Field(0, ge=0, le=500)
 
 
 class HandoffSettings(_Strict):
