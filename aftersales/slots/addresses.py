@@ -90,6 +90,7 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
     for m, weak in [*((m, False) for m in _ADDRESS_INTRO.finditer(text)),
                     *((m, True) for m in _WEAK_INTRO.finditer(text))]:
         rest = before_taken(m.end())
+        cut = m.end() + len(rest) < len(text)  # by an order id or a phone after it
         colon = re.search(r"(?:[:：]|→|->|=>|➡️?)\s*", rest[:60])
         if colon and not re.search(r"\d", rest[:colon.start()]):
             rest = rest[colon.end():]  # "mohon dikirim ke alamat kantor saja karena …: Gedung Graha Mandiri …"
@@ -103,7 +104,7 @@ def new_address(text: str, taken: list[tuple[int, int]] = ()) -> str | None:
                 break
             rest = rest[resume:]
         if value:
-            return _without_name(value) if m.end() + len(rest) < len(text) else value
+            return _without_name(value) if cut else value
     for m in _CLAUSE_START.finditer(text):
         before = re.search(r"([^\W_]+)$", text[:m.start()])
         if m.group().startswith(".") and (not before or before.group().lower() in _ABBREVIATIONS

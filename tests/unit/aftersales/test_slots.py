@@ -240,6 +240,11 @@ def test_the_recipients_name_before_the_phone_is_no_part_of_the_address():
     assert found.new_address == "3 Lopez Ave., Brgy. Uno, Lipa City, Batangas 4217" and found.phone == "09171112222"
 
 
+def test_a_province_after_the_postcode_stays_where_no_phone_cuts_the_address():
+    text = "mohon dikirim ke alamat kantor saja karena rumah kosong: Jl. Melati No 5, Kota Bandung 40111, Jawa Barat"
+    assert new_address(text, []) == "Jl. Melati No 5, Kota Bandung 40111, Jawa Barat"
+
+
 def test_a_phone_after_an_order_id_is_still_a_phone():
     found = extract("please set the phone on order O1077 to 012-777 8899", "en")
     assert found.order_id == "O1077" and found.phone == "0127778899"
