@@ -5,8 +5,14 @@ from __future__ import annotations
 import functools
 import re
 
-# CJK Unified Ideographs (and extension A): a cheap test that skips the converter for text with no Hanzi at all.
-_HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# CJK Unified Ideographs (extension A and the compatibility block too): a cheap test that skips the converter for
+# text with no Hanzi at all.
+_HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_hanzi(text: str) -> bool:
+    """Whether `text` holds a Chinese character."""
+    return bool(_HANZI.search(text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -19,6 +25,6 @@ def _converter():
 
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters → Simplified; text without Hanzi is returned unchanged."""
-    if not text or not _HANZI.search(text):
+    if not text or not has_hanzi(text):
         return text
     return _converter().convert(text)

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from models import registry
-from models.chinese import to_simplified
+from models.chinese import has_hanzi, to_simplified
 from models.errors import InvalidMedia, ModelError, UnsupportedLanguage, UnsupportedOperation
 from models.types import Segment, Transcript, Word
 from models.whisper_batch import DecodeOptions, decode_windows, detect_language
@@ -241,8 +241,8 @@ class WhisperTranscriber:
         speech and only give the decoder text to copy)."""
         return [word for word in self.config.hotwords if fits_language(word, language)]
 
-    def _prompt(self, job: TranscriptionJob, language: str | None = None) -> str | None:
-        hotwords = self._hotwords(language or job.language or "") if job.hotwords else []
+    def _prompt(self, job: TranscriptionJob, language: str) -> str | None:
+        hotwords = self._hotwords(language) if job.hotwords else []
         pieces = [", ".join(hotwords)] if hotwords else []
         if job.prompt:
             pieces.append(job.prompt)
@@ -383,7 +383,6 @@ class WhisperTranscriber:
         )
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 # A hotword repeated this often in one note, or a looped run of words, is the decoder copying, not the speaker.
 _COPIES = 2
@@ -394,7 +393,7 @@ def fits_language(word: str, language: str) -> bool:
     """Whether a hotword is written in a script speech in `language` is written in: Han for Chinese and Japanese,
     Thai for Thai; Latin letters and digits (a brand, a model number: "KF-Merino") fit every language, as speakers
     of each say them."""
-    if _HAN.search(word):
+    if has_hanzi(word):
         return language in ("zh", "ja", "yue")
     if _THAI.search(word):
         return language == "th"
