@@ -87,14 +87,10 @@ def catalog_titles(limit: int = 40) -> list[str]:
 
 def systems(titles: list[str], library_too: bool = False):
     """name → function(list of notes of one language, language) → texts."""
-    from faster_whisper import WhisperModel
-
     import models.whisper as whisper
-    from models import registry
     from models.whisper import WhisperConfig, WhisperTranscriber
 
     baseline = Baseline()
-    library = WhisperModel(registry.resolve(MODEL), device="cpu", compute_type="int8", cpu_threads=2)
 
     def plain(batch, language):
         return [baseline.transcribe(n.audio, language)[0] for n in batch]
@@ -102,8 +98,9 @@ def systems(titles: list[str], library_too: bool = False):
     def library_hotwords(batch, language):
         texts = []
         for n in batch:
-            segments, _ = library.transcribe(n.audio, language=language, beam_size=BEAM_SIZE, vad_filter=True,
-                                             condition_on_previous_text=False, hotwords=", ".join(titles))
+            segments, _ = baseline.model.transcribe(n.audio, language=language, beam_size=BEAM_SIZE,
+                                                    vad_filter=True, condition_on_previous_text=False,
+                                                    hotwords=", ".join(titles))
             texts.append(" ".join(s.text.strip() for s in segments).strip())
         return texts
 
