@@ -21,7 +21,6 @@ from aftersales.slots.order_ids import written_order
 __all__ = ["DEFAULT_YEAR", "Slots", "address_shaped", "extract", "fold", "new_address", "written_order", "zh_number"]
 
 
-
 @dataclass(frozen=True)
 class Slots:
     """The slot values of one message.
