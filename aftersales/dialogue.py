@@ -27,7 +27,7 @@ from aftersales.turn_input import ProductHit, TurnInput
 from aftersales.knowledge import Embedder
 from aftersales.knowledge import answer as answer_question
 from aftersales.product_match import Named, TitleCache, named_product, shared_words, title_passage
-from aftersales.slots import written_order
+from aftersales.slots import extract, written_order
 from aftersales.understanding import Understanding, Understood
 from aftersales.views import (ConversationContext, CustomerView, MessageView, OrderView, ProductView,
                              jsonable)
@@ -143,7 +143,12 @@ class DialogueService:
         if context.empty:
             # A first message on a new channel is about what the customer raised on the last one.
             context = self.store.latest_context(customer.id, now - self.memory, excluding=turn.conversation_id)
-        understood = self.understanding.understand(turn.text, turn.language_hint)
+        # The customer's words say what they want; a screenshot sent with them adds its facts (the order id, the
+        # amounts, the tracking number); sent alone, what it says is the message.
+        text = turn.text or "\n".join(turn.screens)
+        understood = self.understanding.understand(text, turn.language_hint)
+        if turn.text and turn.screens:
+            understood = with_screen_slots(understood, "\n".join(turn.screens), understood.language)
         language = (understood.language or normalize_language(turn.transcript_language) or customer.language
                     or self.default_language)
         viewed = self._viewed(turn)
@@ -167,10 +172,10 @@ class DialogueService:
             intent = "address_change"  # the address rule settles the coupons in the same decision
         held = tuple(self.store.coupons_for(customer.id)) if asks_coupons else ()
         named = tuple(c.id for c in held if re.search(rf"(?<![A-Za-z0-9]){re.escape(c.id)}(?![A-Za-z0-9])",
-                                                      turn.text, re.IGNORECASE))
+                                                      text, re.IGNORECASE))
         knowledge = None
         if intent in KNOWLEDGE_INTENTS:
-            knowledge = answer_question(turn.text, language, self._product(sku), self.store.faqs(), self.embedder,
+            knowledge = answer_question(text, language, self._product(sku), self.store.faqs(), self.embedder,
                                         size_question=intent == "size_fit")
         shopping = (turn.cart or viewed is not None) and not turn.order_id and not understood.slots.get("order_id")
         if intent == "coupon_question" and shopping:
@@ -336,9 +341,15 @@ class DialogueService:
             return order, False
         orders = self.store.orders_for(customer_id)
         # One of the customer's own order ids written anywhere in the message, in any phrasing and id format.
-        written = written_order(turn.text, [o.id for o in orders])
+        written = written_order(turn.text, [o.id for o in orders]) or written_order(
+            "\n".join(turn.screens), [o.id for o in orders], read=True)
         if written is not None:
             return next(o for o in orders if o.id == written), False
+        # A parcel's tracking number (typed, or on a screenshot of the logistics page or the label) names its order.
+        tracked = written_order("\n".join([turn.text, *turn.screens]),
+                                [o.tracking_number for o in orders if o.tracking_number], read=bool(turn.screens))
+        if tracked is not None:
+            return next(o for o in orders if o.tracking_number == tracked), False
         mentioned = understood.slots.get("order_id")
         if mentioned:
             # A wrong number typed by the customer must not silently answer about another order: ask again.
@@ -346,7 +357,7 @@ class DialogueService:
         shown = turn.product.sku if turn.product is not None else viewed.sku if viewed is not None else None
         about_item = understood.intent in ITEM_INTENTS
         if shown is None and orders and about_item:
-            named = self._named(turn.text, orders)
+            named = self._named(turn.text or "\n".join(turn.screens), orders)
             if named.sku is not None:
                 holding = next((o for o in orders if named.sku in o.skus), None)
                 return holding, False
@@ -396,6 +407,7 @@ class DialogueService:
             "understood": understood, "language": result.language, "product": result.product,
             "photos": [{"width": p.width, "height": p.height, "defects": [list(d) for d in p.detections]}
                        for p in turn.photos],
+            **({"screens": list(turn.screens)} if turn.screens else {}),
         }), now)
         answered = MessageView(turn.conversation_id, "assistant", result.reply, jsonable({
             "decision": result.decision, "order_id": result.order_id,
@@ -406,5 +418,16 @@ class DialogueService:
             defects=tuple(d.to_dict() for d in result.defects) or context.defects),
             TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language, result.intent,
                         result.emotion, result.decision.rule, result.handoff_reason, now))
+
+def with_screen_slots(understood: Understood, screen_text: str, language: str | None) -> Understood:
+    """The slots the customer's words left empty, filled from the text of their screenshots."""
+    found = extract(screen_text, language)
+    slots = dict(understood.slots)
+    for name, value in (("order_id", found.order_id), ("phone", found.phone), ("amounts", found.amounts),
+                        ("dates", found.dates), ("tracking_number", found.tracking_number)):
+        if value and not slots.get(name):
+            slots[name] = value
+    return dataclasses.replace(understood, slots=slots)
+
 
 __all__ = ["DialogueService", "ProductHit", "TurnInput", "TurnResult"]

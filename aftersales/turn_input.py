@@ -81,6 +81,8 @@ class TurnInput:
         photos: The detector's boxes in each photo, with the photo's size (severity depends on both).
         viewed: The product the customer is looking at (before any order), None when not said.
         cart: The customer's cart, empty when not sent.
+        screens: Text read off the screenshots the customer sent (an order page, a chat, a parcel label), one per
+            screenshot: its order id, amounts and tracking number count like typed ones.
     """
 
     conversation_id: str
@@ -94,6 +96,7 @@ class TurnInput:
     photos: tuple[PhotoDetections, ...] = ()
     viewed: ViewedProduct | None = None
     cart: tuple[CartLine, ...] = ()
+    screens: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("conversation_id", "customer_id"):
@@ -106,6 +109,9 @@ class TurnInput:
             raise InvalidInput(f"text must be a string, got {type(self.text).__name__}")
         object.__setattr__(self, "photos", tuple(_photo(p) for p in self.photos))
         object.__setattr__(self, "cart", tuple(self.cart))
+        if isinstance(self.screens, str) or not all(isinstance(s, str) for s in self.screens):
+            raise InvalidInput("screens must be the texts read off screenshots")
+        object.__setattr__(self, "screens", tuple(s for s in self.screens if s.strip()))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
@@ -131,6 +137,7 @@ class TurnInput:
             photos=tuple(data.get("photos") or ()),
             viewed=_viewed(data.get("viewed")),
             cart=tuple(_cart_line(line) for line in data.get("cart") or ()),
+            screens=tuple(data.get("screens") or ()),
         )
 
 

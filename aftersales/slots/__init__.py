@@ -1,4 +1,5 @@
-"""Slot values in a chat message in any of kefu's seven languages: order ids, phone numbers, amounts, dates, a new address.
+"""Slot values in a chat message in any of kefu's seven languages: order ids, phone numbers, tracking numbers, amounts,
+dates, a new address.
 
 One module an idea: order ids and phones (order_ids), money (amounts), dates (dates), the new address (addresses);
 `extract` runs them in the order that lets each skip what an earlier one took (a phone is no order id, an order id
@@ -31,6 +32,7 @@ class Slots:
         amounts: Money written, in minor units (cents), in order of appearance.
         dates: Dates written, ISO (the year DEFAULT_YEAR where none is written).
         new_address: The address the customer asks to change to, as written.
+        tracking_number: A parcel's tracking number, upper-cased, None when none.
     """
 
     order_id: str | None = None
@@ -38,6 +40,7 @@ class Slots:
     amounts: list[int] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     new_address: str | None = None
+    tracking_number: str | None = None
 
 
 def fold(text: str) -> str:
@@ -52,9 +55,10 @@ def extract(text: str, language: str | None = None) -> Slots:
         raise InvalidInput(f"text must be a string, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text)
     phones = order_ids.phones(text)
-    order_id = order_ids.order_id(text, phones)
+    tracking = order_ids.tracking_numbers(text)
+    order_id = order_ids.order_id(text, phones, tracking)
     taken = [order_id] if order_id else []
-    id_spans = _spans(text, taken) + [(start, end) for start, end, _ in phones]
+    id_spans = _spans(text, taken) + [(start, end) for start, end, _ in [*phones, *tracking]]
     money, money_spans = amounts(text, language, id_spans)
     address = new_address(text, id_spans)
     # A unit or house number in the address ("Jalan Kemuning 2/4", "Blok H5/12") is not a date.
@@ -63,7 +67,8 @@ def extract(text: str, language: str | None = None) -> Slots:
                  phone=re.sub(r"[^\d+]", "", phones[0][2]) if phones else None,
                  amounts=money,
                  dates=dates(text, language, [*money_spans, *id_spans, *address_spans]),
-                 new_address=address)
+                 new_address=address,
+                 tracking_number=tracking[0][2].upper() if tracking else None)
 
 
 def _spans(text: str, values: list[str]) -> list[tuple[int, int]]:

@@ -10,7 +10,9 @@ from aftersales.money import parse_amount
 _NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _PREFIX = r"(?:S\$|US\$|HK\$|A\$|\$|¥|￥|£|€|RM|Rp\.?|฿|₫|₱|PHP|USD|SGD|MYR|IDR|THB|VND|CNY|RMB|GBP|EUR|Php|P(?=\d))"
 _SUFFIX = (r"(?:元|块钱|块|圆|rmb|yuan|cny|usd|dollars?|bucks|sgd|ringgit|myr|rupiah|idr|rb|ribu|jt|juta|k|"
-           r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php)")
+           r"บาท|baht|thb|\.-|đồng|dong|đ|vnđ|vnd|nghìn|nghin|ngàn|ngan|tr|triệu|trieu|pesos?|php|"
+           # ("250.000d": đồng typed, or read off a screen, without its stroke; only after thousands groups)
+           r"d(?<=[.,]\d{3}d))")
 _AMOUNT = re.compile(
     rf"(?i)(?:(?<![A-Za-z0-9]){_PREFIX}\s?({_NUM})(\s?(?:k|rb|ribu|jt|juta)\b)?|"
     rf"(?<![A-Za-z0-9])(?<!\d[.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9\u00c0-\u024f\u1e00-\u1eff]))")
