@@ -4,11 +4,12 @@ Every reader kefu ships reads the same messages in one run: the keyword tables, 
 with heads on the plain multilingual-e5-small, and the CNN with the e5 fine-tuned here (the default). Reported per
 language: intent and emotion accuracy, language id, slot F1 (order id, phone, amounts, ISO dates, new address,
 defect words: a (slot, value) pair must match) and order id accuracy (the id found, or rightly none). `--set dev`,
-`--set dev2` (a second pass rich in new addresses and described defects), `--set dev3` (money, dates, defects) and
-`--set dev4` (zh intents told apart, vi and fil defects and addresses) read the dev messages instead, the only ones choices may be made on; `--default-only` reads with the default reader
-alone.
+`--set dev2` (a second pass rich in new addresses and described defects), `--set dev3` (money, dates, defects),
+`--set dev4` (zh intents told apart, vi and fil defects and addresses) and `--set dev5` (Malay-rich: Manglish,
+coupons against price drops against returns, with id, en, vi) read the dev messages instead, the only ones choices
+may be made on; `--default-only` reads with the default reader alone.
 
-    .venv/bin/python benchmarks/heldout_understanding.py [--set messages|dev|dev2|dev3|dev4] [--default-only]
+    .venv/bin/python benchmarks/heldout_understanding.py [--set messages|dev|dev2|dev3|dev4|dev5] [--default-only]
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def confusions(rows: list[dict], reads: list, key: str) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="messages", choices=("messages", "dev", "dev2", "dev3", "dev4"))
+    parser.add_argument("--set", default="messages", choices=("messages", "dev", "dev2", "dev3", "dev4", "dev5"))
     parser.add_argument("--default-only", action="store_true", help="read with the default reader alone")
     parser.add_argument("--errors", type=Path, help="write the default reader's mistakes here (JSONL)")
     args = parser.parse_args()
