@@ -47,11 +47,12 @@ index: $(DEMO_INDEX)/CURRENT
 $(DEMO_INDEX)/CURRENT: catalog_index/demo/catalog.csv | weights
 	$(BIN)/python -m catalog_index build --catalog catalog_index/demo/catalog.csv --out $(DEMO_INDEX)
 
-# What the tests need from Debian: espeak-ng speaks the test voice notes.
+# What the tests need from Debian: espeak-ng speaks the test voice notes; Noto CJK draws the test screenshots.
 system-deps:
-	@command -v espeak-ng >/dev/null || { \
+	@{ command -v espeak-ng >/dev/null && test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng; }
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng fonts-noto-cjk; }
 
 clean:
 	rm -rf var/index var/kefu.db

@@ -99,11 +99,12 @@ def rows(lines: list[TextLine]) -> list[list[TextLine]]:
     """Lines grouped into rows (a label on the left, its value on the right), top to bottom, left to right."""
     grouped: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda l: (l.box[1] + l.box[3]) / 2):
-        middle, height = (line.box[1] + line.box[3]) / 2, line.box[3] - line.box[1]
         last = grouped[-1] if grouped else None
         if last is not None:
             top, bottom = min(l.box[1] for l in last), max(l.box[3] for l in last)
-            if top <= middle <= bottom and height < 2 * (bottom - top):
+            # one row when each one's middle lies within the other's height (a tall price beside two small lines
+            # is a row of its own)
+            if top <= (line.box[1] + line.box[3]) / 2 <= bottom and line.box[1] <= (top + bottom) / 2 <= line.box[3]:
                 last.append(line)
                 continue
         grouped.append([line])

@@ -5,7 +5,7 @@
 from ray.serve import Application
 
 from serving.config import AppArgs
-from serving.deployments import CatalogSearch, DefectDetector, Dialogue, Embedder, Transcriber
+from serving.deployments import CatalogSearch, DefectDetector, Dialogue, Embedder, ScreenReader, Transcriber
 from serving.ingress import Ingress
 
 
@@ -24,7 +24,7 @@ def _batching(args: AppArgs, name: str) -> dict:
 
 
 def build_app(args: AppArgs) -> Application:
-    """Ingress → Transcriber, DefectDetector, CatalogSearch (→ Embedder) and Dialogue."""
+    """Ingress → Transcriber, ScreenReader, DefectDetector, CatalogSearch (→ Embedder) and Dialogue."""
     if not isinstance(args, AppArgs):
         args = AppArgs.model_validate(args)
     embedder = Embedder.options(**_options(args, "Embedder")).bind(
@@ -42,6 +42,7 @@ def build_app(args: AppArgs) -> Application:
             args.detector, args.limits, args.defect_taxonomy, **_batching(args, "DefectDetector")
         ),
         embedder=embedder,
+        reader=ScreenReader.options(**_options(args, "ScreenReader")).bind(args.ocr, args.limits),
         catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(embedder, args.catalog, args.limits),
         dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
         limits=args.limits,

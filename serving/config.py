@@ -9,9 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from models.detector import DetectorConfig
 from models.embedder import EmbedderConfig
+from models.ocr import OcrConfig
 from models.whisper import WhisperConfig
 
-DEPLOYMENT_NAMES = ("Ingress", "Transcriber", "DefectDetector", "Embedder", "CatalogSearch", "Dialogue")
+DEPLOYMENT_NAMES = (
+    "Ingress", "Transcriber", "DefectDetector", "Embedder", "CatalogSearch", "ScreenReader", "Dialogue",
+)
 
 
 class _Strict(BaseModel):
@@ -215,6 +218,7 @@ class AppArgs(_Strict):
         transcriber: faster-whisper settings.
         embedder: Image embedder settings (EfficientNet-Lite0 offline by default, or open_clip).
         detector: YOLO defect detector settings.
+        ocr: Screenshot reader settings (PP-OCRv5).
         catalog: Catalog index settings.
         dialogue: Store and policy settings.
         limits: Request limits.
@@ -227,6 +231,7 @@ class AppArgs(_Strict):
     transcriber: WhisperConfig = Field(default_factory=WhisperConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    ocr: OcrConfig = Field(default_factory=OcrConfig)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     limits: Limits = Field(default_factory=Limits)

@@ -135,6 +135,26 @@ class DefectDetector(_Ready):
 
 
 @serve.deployment
+class ScreenReader(_Ready):
+    """Photo bytes → whether it is a screenshot (an order page, a chat, a parcel label) and its text (PP-OCRv5).
+
+    A photo of goods costs a thumbnail's colour count and no OCR."""
+
+    def __init__(self, config: Any, limits: Limits):
+        from models.ocr import load_reader
+
+        self.model = load_reader(config)
+        self.limits = limits
+
+    async def read(self, image: bytes) -> dict:
+        """{screenshot, text, lines: [{text, score, box}], flat}."""
+        from models.media import decode_image
+
+        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
+        return asdict(await asyncio.to_thread(self.model.read_one, picture))
+
+
+@serve.deployment
 class Embedder(_Ready):
     """Photo bytes, decoded frames or texts → L2-normalised vectors, batched across requests."""
 

@@ -30,6 +30,7 @@ from serving.schemas import (
     DefectsResponse,
     MessageIn,
     MessageResponse,
+    ScreenshotResponse,
     SearchTextIn,
     TranscriptionResponse,
 )
@@ -66,6 +67,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
         transcriber: DeploymentHandle,
         detector: DeploymentHandle,
         embedder: DeploymentHandle,
+        reader: DeploymentHandle,
         catalog: DeploymentHandle,
         dialogue: DeploymentHandle,
         limits: Limits,
@@ -75,10 +77,12 @@ class KefuApi(IngestRoutes, DeskRoutes):
         access = access or AccessSettings()
         configure_access(ApiKeys.from_config(access.api_keys), access.require_api_keys)
         self.transcriber, self.detector, self.catalog, self.dialogue = transcriber, detector, catalog, dialogue
+        self.reader = reader
         self.handles = {
             "Transcriber": transcriber,
             "DefectDetector": detector,
             "Embedder": embedder,
+            "ScreenReader": reader,
             "CatalogSearch": catalog,
             "Dialogue": dialogue,
         }
@@ -178,6 +182,20 @@ class KefuApi(IngestRoutes, DeskRoutes):
         data = await self._read(image, "image")
         return await self._call(self.detector.detect.remote(data))
 
+    @app.post("/v1/screenshots", response_model=ScreenshotResponse, responses=errors.ERROR_RESPONSES)
+    async def screenshots(self, image: UploadFile = File(..., description="A screenshot or a photo")) -> dict:
+        """Whether a picture is a screenshot (an order page, a chat, a parcel label) and what it says."""
+        from aftersales.slots import extract
+
+        data = await self._read(image, "image")
+        screen = await self._call(self.reader.read.remote(data))
+        slots = None
+        if screen["screenshot"]:
+            found = extract(screen["text"])
+            slots = {"order_id": found.order_id, "tracking_number": found.tracking_number, "phone": found.phone,
+                     "amounts": [f"{c // 100}.{c % 100:02d}" for c in found.amounts], "dates": found.dates}
+        return {**screen, "slots": slots}
+
     @app.post(
         "/v1/catalog/search",
         response_model=CatalogSearchResponse,
@@ -244,24 +262,36 @@ class KefuApi(IngestRoutes, DeskRoutes):
     async def _turn(self, conversation_id: str, fields: MessageIn, audio, images, video) -> dict:
         clock = _Stopwatch()
         started = time.perf_counter()
-        pending: dict[str, Awaitable[Any]] = {}
+        heard = None
         if audio is not None:
-            pending["transcribe"] = self.transcriber.transcribe.remote(audio, language=fields.language)
-        if images:
-            pending["detect"] = asyncio.gather(*(self.detector.detect.remote(i) for i in images))
-            pending["identify"] = self.catalog.search_images.remote(images, 3)
-        elif video is not None:
-            pending["identify"] = self.catalog.search_video.remote(video, 3)
-        names = list(pending)
-        done = await self._call(asyncio.gather(*(clock.time(n, pending[n]) for n in names)))
-        got = dict(zip(names, done))
+            heard = asyncio.ensure_future(clock.time("transcribe", self._call(
+                self.transcriber.transcribe.remote(audio, language=fields.language))))
+        try:
+            # Screenshots first (a photo of goods answers in a thumbnail's time): their text goes to Dialogue like
+            # typed text, and only the photos of goods are searched for defects and for the product.
+            screens = await self._call(clock.time("read", asyncio.gather(
+                *(self.reader.read.remote(i) for i in images)))) if images else []
+            goods = [i for i, screen in enumerate(screens) if not screen["screenshot"]]
+            pending: dict[str, Awaitable[Any]] = {}
+            if goods:
+                pending["detect"] = asyncio.gather(*(self.detector.detect.remote(images[i]) for i in goods))
+                pending["identify"] = self.catalog.search_images.remote([images[i] for i in goods], 3)
+            elif video is not None and not images:
+                pending["identify"] = self.catalog.search_video.remote(video, 3)
+            names = list(pending)
+            done = await self._call(asyncio.gather(*(clock.time(n, pending[n]) for n in names)))
+            got = dict(zip(names, done))
+            transcript = _plain(await heard) if heard is not None else None
+        finally:
+            if heard is not None and not heard.done():
+                heard.cancel()
 
-        transcript = _plain(got["transcribe"]) if "transcribe" in got else None
         text = " ".join(t for t in (fields.text, transcript["text"] if transcript else None) if t)
         candidates = got.get("identify") or []
         product = candidates[0] if candidates and candidates[0]["score"] >= self.min_product_score else None
         photos = got.get("detect", [])
-        detections = [{**d, "photo": i} for i, photo in enumerate(photos) for d in photo["defects"]]
+        detections = [{**d, "photo": goods[i]} for i, photo in enumerate(photos) for d in photo["defects"]]
+        read = [{"photo": i, "text": screen["text"]} for i, screen in enumerate(screens) if screen["screenshot"]]
 
         turn = {
             "conversation_id": conversation_id,
@@ -277,6 +307,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
             "cart": [{"sku": line.sku, "quantity": line.quantity,
                       "unit_price_cents": None if line.unit_price is None else parse_amount(line.unit_price)}
                      for line in fields.cart],
+            "screens": [r["text"] for r in read],
         }
         result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
         clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
@@ -291,6 +322,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
             "candidates": candidates,
             "defects": result["defects"],
             "detections": detections,
+            "screens": read,
             "decision": result["decision"],
             "reply": result["reply"],
             "handoff": result["handoff"],

@@ -146,6 +146,32 @@ class Recommendation(BaseModel):
     style_tags: list[str]
 
 
+class TextLineOut(BaseModel):
+    text: str
+    score: float = Field(..., description="recognition confidence")
+    box: list[float] = Field(..., description="[x1, y1, x2, y2] in pixels")
+
+
+class ScreenOut(BaseModel):
+    photo: int = Field(..., description="index of the photo in the message")
+    text: str = Field(..., description="the screenshot's lines in reading order, one row a line")
+
+
+class ScreenshotSlots(BaseModel):
+    order_id: str | None
+    tracking_number: str | None
+    amounts: list[str] = Field(..., description="money read, in major units as decimal strings")
+    phone: str | None
+    dates: list[str]
+
+
+class ScreenshotResponse(BaseModel):
+    screenshot: bool = Field(..., description="a screen or a document (order page, chat, parcel label), not goods")
+    text: str
+    lines: list[TextLineOut]
+    slots: ScreenshotSlots | None = Field(None, description="what the text holds; null for a photo of goods")
+
+
 class MessageResponse(BaseModel):
     conversation_id: str
     transcript: str | None
@@ -157,6 +183,8 @@ class MessageResponse(BaseModel):
     candidates: list[MatchOut] = Field(default_factory=list, description="Catalog matches for the photos or video")
     defects: list[dict[str, Any]] = Field(..., description="Defects the decision considered (photo and text)")
     detections: list[PhotoDefectOut] = Field(default_factory=list, description="Detector boxes in the photos")
+    screens: list[ScreenOut] = Field(default_factory=list, description="Text read off the photos that are "
+                                                                       "screenshots (not searched for defects)")
     decision: DecisionOut
     reply: str
     handoff: Handoff

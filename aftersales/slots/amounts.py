@@ -18,7 +18,7 @@ _AMOUNT = re.compile(
     rf"(?<![A-Za-z0-9])(?<!\d[.,])({_NUM})\s?{_SUFFIX}(?![A-Za-z0-9\u00c0-\u024f\u1e00-\u1eff]))")
 # A number with two decimals is a price wherever it stands ("bought it for 39.99, now 29.99"), unless a date unit
 # follows it.
-_DECIMAL = re.compile(r"(?<![\w/:\-])(?<!\d[.,])(?!(\d\d?)\.\1(?!\d))(\d{1,6}\.\d{2})"
+_DECIMAL = re.compile(r"(?<![\w/:\-])(?<!\d[.,])(?!(\d\d?)\.\1(?!\d))(\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}\.\d{2})"
                       r"(?![\w/:\-]|[.,]\d|\s?(?:号|日|月|买|下单|收到|发货|寄))")  # (11.11 is a date)
 # Chinese price words followed by a bare number, in digits or in Chinese numerals: "低了二十", "降價三百",
 # "每满200减25", "付180关税", "差价30".
@@ -40,6 +40,14 @@ _ZH_MONEY = re.compile(
 _TH_MONEY = re.compile(
     rf"(?:ลด|ค่าส่ง(?:ด่วน)?(?:ไป)?|ขั้นต่ำ|ยอด(?:ในตะกร้า)?|ราคา|เหลือ|ส่วนต่าง|จ่าย(?:ไป)?|คืน(?:มา)?|แค่|โค้ด\S{{0,8}}|"
     rf"คูปอง\S{{0,8}})\s*({_NUM})(?!\d|\s*(?:%|วัน|ชิ้น|ครั้ง|เดือน|ปี|ชม|ชั่วโมง|นาที|กก|กิโล|ซม|cm|kg|ml))")
+# The words for an order's total before a bare number, as order pages, receipts and customers write them in every
+# language: "实付款 128.50", "Tổng thanh toán 1.263.000", "Kabuuang bayad 1,467.28", "Jumlah 45.90".
+_TOTAL = re.compile(
+    rf"(?i)(?:实付款?|实付金额|合计|总计|总价|应付(?:金额)?|order\s*total|grand\s*total|sub\s*total|total(?:\s*(?:payment|"
+    rf"amount|paid|pembayaran|bayaran))?|amount\s*paid|jumlah(?:\s*(?:bayaran|pembayaran))?|kabuuang\s*bayad|kabuuan|"
+    rf"t[oổô]ng\s*(?:thanh\s*to[aá]n|ti[eềê]n|c[oộ]ng)|th[aà]nh\s*ti[eềê]n|"
+    rf"ยอดชำระ(?:เงิน)?|ยอดรวม)\s*[:：]?\s*({_NUM})"
+    rf"(?![\d.,]|\s*(?:items?|pcs|件|个|món|mon|barang|sản\s*phẩm|san\s*pham|ชิ้น|%))")
 # English price words before a bare number: "paid 59 now 45", "it costs 20 now".
 _EN_MONEY = re.compile(
     r"(?i)\b(?:paid|pay|costs?|cost\s+me|now(?:\s+(?:it'?s|only|is))?|was|priced\s+at|price\s+is|for\s+only)\s+"
@@ -125,6 +133,8 @@ def amounts(text: str, language: str | None,
 
     for m in _DECIMAL.finditer(text):
         bare(m, 2, _number(m.group(2), language))
+    for m in _TOTAL.finditer(text):
+        bare(m, 1, _number(m.group(1), language))
     for m in _ZH_MONEY.finditer(text):
         group = next(i for i in range(1, 6) if m.group(i))
         written = m.group(group)

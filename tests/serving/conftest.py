@@ -50,12 +50,11 @@ def stop_kefu() -> None:
 
 def dev_args(**sections):
     """AppArgs like configs/serve.dev.yaml, overridden per section."""
-    from serving.config import AppArgs
+    from serving.config import DEPLOYMENT_NAMES, AppArgs
 
     base = {
         "dialogue": {"policies_dir": str(ROOT / "configs" / "policies"), "demo_catalog": str(DEMO_CATALOG)},
-        "deployments": {name: {"num_cpus": 0.1} for name in
-                        ("Ingress", "Transcriber", "DefectDetector", "Embedder", "CatalogSearch", "Dialogue")},
+        "deployments": {name: {"num_cpus": 0.1} for name in DEPLOYMENT_NAMES},
     }
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value}

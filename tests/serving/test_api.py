@@ -16,6 +16,7 @@ from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES
 from aftersales.defects import location
 from tests.conftest import DEMO_CATALOG
 from tests.media import espeak_wav, jpeg_bytes, mp4_from_image, tone_wav
+from tests.screens import make_screenshot
 
 pytestmark = pytest.mark.serving
 
@@ -256,6 +257,38 @@ def test_multimodal_turn_voice_and_photo(client, note):
     offered = {a["type"] for a in body["decision"]["actions"]}
     assert offered & {"offer_exchange", "offer_return"}
     assert {"transcribe", "detect", "identify", "dialogue", "total"} <= set(body["timings_ms"])
+
+
+def test_a_screenshot_is_read_and_a_photo_of_goods_is_not(client):
+    from aftersales.slots import written_order
+
+    shot = make_screenshot("zh", "order_page", seed=11, order_id="O1003", amount_cents=12850,
+                           tracking="SF1234567890123")
+    r = client.post("/v1/screenshots", files={"image": ("shot.jpg", shot.jpeg(), "image/jpeg")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["screenshot"] and body["lines"]
+    assert body["slots"]["tracking_number"] == "SF1234567890123" and "128.50" in body["slots"]["amounts"]
+    assert written_order(body["text"], ["O1003"], read=True) == "O1003"
+    goods = client.post("/v1/screenshots", files={"image": ("p.jpg", product_photo("KF-SW-002"), "image/jpeg")})
+    assert goods.status_code == 200 and goods.json()["screenshot"] is False and goods.json()["slots"] is None
+
+
+def test_a_screenshot_in_a_turn_names_the_order_and_is_kept_in_the_timeline(client):
+    shot = make_screenshot("en", "chat", seed=5, order_id="O1006", amount_cents=8900, tracking="SF9876543210987")
+    r = client.post("/v1/conversations/t-screen/messages",
+                    data={"customer_id": "C1006", "channel": "wechat", "text": "is this one delivered?"},
+                    files=[("image", ("chat.png", shot.png(), "image/png")),
+                           ("image", ("photo.jpg", product_photo("KF-HM-001"), "image/jpeg"))])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["order_id"] == "O1006"
+    assert [s["photo"] for s in body["screens"]] == [0] and "SF9876543210987" in body["screens"][0]["text"]
+    assert all(d["photo"] == 1 for d in body["detections"])  # the screenshot is not searched for defects
+    assert "read" in body["timings_ms"]
+    timeline = client.get("/v1/customers/C1006/timeline").json()
+    said = [e for e in timeline["entries"] if e["conversation_id"] == "t-screen" and e["role"] == "customer"]
+    assert "SF9876543210987" in said[-1]["payload"]["screens"][0]
 
 
 def test_conversation_remembers_the_order(client):

@@ -249,3 +249,49 @@ def test_a_phone_after_an_order_id_is_still_a_phone():
     found = extract("please set the phone on order O1077 to 012-777 8899", "en")
     assert found.order_id == "O1077" and found.phone == "0127778899"
     assert extract("order no 0123456789012", "en").phone is None
+
+
+@pytest.mark.parametrize("text, language, tracking", [
+    ("运单号 SF1234567890123 三天没动了", "zh", "SF1234567890123"),
+    ("我的快递单号是7712345678901，怎么还不动", "zh", "7712345678901"),
+    ("tracking number: 1Z999AA10123456784 says delivered", "en", "1Z999AA10123456784"),
+    ("no resi JX1234567890 belum update kak", "id", "JX1234567890"),
+    ("mã vận đơn SPXVN0123456789 chưa thấy cập nhật", "vi", "SPXVN0123456789"),
+    ("ma van don SPXVN0123456789", "vi", "SPXVN0123456789"),
+    ("เลขพัสดุ TH012345678901 ยังไม่ขยับ", "th", "TH012345678901"),
+    ("parcel NJVPH1095755262 stuck in sorting", "fil", "NJVPH1095755262"),
+])
+def test_a_tracking_number_is_read_and_is_no_order_id(text, language, tracking):
+    got = extract(text, language)
+    assert got.tracking_number == tracking and got.order_id is None
+
+
+def test_an_order_page_gives_its_order_id_total_and_tracking_number_apart():
+    page = "订单详情\n订单编号：240611123456789\n实付款 ¥128.50\n运单号 SF1234567890123\n顺丰速运 已发货"
+    got = extract(page, "zh")
+    assert (got.order_id, got.amounts, got.tracking_number) == ("240611123456789", [12850], "SF1234567890123")
+
+
+@pytest.mark.parametrize("text, language, amounts", [
+    ("Tổng thanh toán 1.263.000", "vi", [126300000]),
+    ("tong tien 250.000d", "vi", [25000000]),  # đồng without its stroke
+    ("Kabuuang bayad 1,467.28", "fil", [146728]),
+    ("Total Pembayaran 150.000", "id", [15000000]),
+    ("Jumlah Bayaran 45.90", "ms", [4590]),
+    ("bought it for 1,299.00, now 999.00", "en", [129900, 99900]),
+    # Not money: a count after the word for a total, a number of days.
+    ("total 3 items", "en", []),
+    ("tổng 2 món", "vi", []),
+    ("ship 3d nữa", "vi", []),
+])
+def test_totals_as_order_pages_and_customers_write_them(text, language, amounts):
+    assert extract(text, language).amounts == amounts
+
+
+def test_an_id_read_off_a_screen_may_confuse_the_letter_o_with_zero_but_only_when_read():
+    ids = ["O1042", "O1001"]
+    assert written_order("Order ID 01042 total $19.99", ids) is None
+    assert written_order("Order ID 01042 total $19.99", ids, read=True) == "O1042"
+    # An id written exactly wins over a lookalike one, and lookalikes never reach another id's length.
+    assert written_order("01001 / O1042", ids, read=True) == "O1042"
+    assert written_order("010421", ids, read=True) is None
