@@ -12,6 +12,7 @@ from models.types import DefectDetector, Detection, Embedder, Segment, Transcrib
 if TYPE_CHECKING:
     from models.detector import DetectorConfig
     from models.embedder import EmbedderConfig
+    from models.ocr import OcrConfig, ScreenReader
     from models.whisper import WhisperConfig
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Word",
     "load_detector",
     "load_embedder",
+    "load_reader",
     "load_transcriber",
 ]
 
@@ -44,3 +46,9 @@ def load_detector(config: "DetectorConfig") -> DefectDetector:
     from models.detector import build_detector
 
     return build_detector(config)
+
+
+def load_reader(config: "OcrConfig") -> "ScreenReader":
+    from models.ocr import ScreenReader
+
+    return ScreenReader(config)

@@ -203,8 +203,4 @@ def _build(folder: Path, config: OcrConfig):
     return _Detector(args), _Recognizer(args)
 
 
-def load_reader(config: OcrConfig | None = None) -> ScreenReader:
-    return ScreenReader(config)
-
-
-__all__ = ["OcrConfig", "ScreenReader", "ScreenText", "TextLine", "flat_share", "load_reader", "rows"]
+__all__ = ["OcrConfig", "ScreenReader", "ScreenText", "TextLine", "flat_share", "rows"]

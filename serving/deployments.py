@@ -141,7 +141,7 @@ class ScreenReader(_Ready):
     A photo of goods costs a thumbnail's colour count and no OCR."""
 
     def __init__(self, config: Any, limits: Limits):
-        from models.ocr import load_reader
+        from models import load_reader
 
         self.model = load_reader(config)
         self.limits = limits

@@ -58,7 +58,7 @@ def test_healthz_and_docs(client):
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    for route in ("/healthz", "/v1/audio/transcriptions", "/v1/defects", "/v1/catalog/search",
+    for route in ("/healthz", "/v1/audio/transcriptions", "/v1/defects", "/v1/screenshots", "/v1/catalog/search",
                   "/v1/conversations/{conversation_id}/messages"):
         assert route in paths
 
@@ -178,8 +178,9 @@ def test_defects_on_a_photo_become_issues(client):
         (huge_png_header(), 413),
     ],
 )
-def test_defects_bad_images(client, payload, status):
-    assert_envelope(client.post("/v1/defects", files={"image": ("x.bin", payload, "image/png")}), status)
+@pytest.mark.parametrize("route", ["/v1/defects", "/v1/screenshots"])
+def test_bad_images(client, route, payload, status):
+    assert_envelope(client.post(route, files={"image": ("x.bin", payload, "image/png")}), status)
 
 
 def test_upload_over_the_byte_limit(client):
