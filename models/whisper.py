@@ -174,8 +174,22 @@ class WhisperTranscriber:
         return self.transcribe_jobs(jobs)
 
     def transcribe_jobs(self, jobs: Sequence[TranscriptionJob]) -> list[Transcript]:
-        """One Transcript per job, in order; jobs of one language, task and prompt share packed windows."""
+        """One Transcript per job, in order; jobs of one language, task and prompt share packed windows.
+
+        The same note sent twice (a customer resending it, one note forwarded from two channels) is decoded once: a
+        window packing one note several times reads as text repeating itself, which would send every copy down the
+        slow one-by-one path."""
         jobs = [self.check(job, i) for i, job in enumerate(jobs)]
+        first: dict[tuple, int] = {}
+        copies = [first.setdefault(_same_note(job), i) for i, job in enumerate(jobs)]
+        if len(first) < len(jobs):
+            self.stats["notes_deduplicated"] += len(jobs) - len(first)
+            distinct = sorted(first.values())
+            decoded = dict(zip(distinct, self._transcribe_distinct([jobs[i] for i in distinct])))
+            return [decoded[i] for i in copies]
+        return self._transcribe_distinct(jobs)
+
+    def _transcribe_distinct(self, jobs: list[TranscriptionJob]) -> list[Transcript]:
         results: dict[int, Transcript] = {}
         spans = [self._speech(job.audio) for job in jobs]
         detected: dict[int, tuple[str, float]] = {}
@@ -202,7 +216,8 @@ class WhisperTranscriber:
                  and copied_from_prompt(results[i].text, self._hotwords(detected[i][0]))]
         if again:
             self.stats["notes_without_hotwords"] += len(again)
-            redone = self.transcribe_jobs([replace(jobs[i], language=detected[i][0], hotwords=False) for i in again])
+            redone = self._transcribe_distinct([replace(jobs[i], language=detected[i][0], hotwords=False)
+                                                for i in again])
             for i, transcript in zip(again, redone):
                 results[i] = replace(transcript, language_probability=detected[i][1])
         return [results[i] for i in range(len(jobs))]
@@ -454,6 +469,15 @@ _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 def _phrase_key(text: str) -> str:
     """Case, spaces and punctuation aside, and Traditional folded to Simplified: how drop phrases are compared."""
     return _PUNCTUATION.sub("", to_simplified(text).casefold())
+
+
+def _same_note(job: TranscriptionJob) -> tuple:
+    """What makes two jobs the same decode: the waveform's samples and every option."""
+    import hashlib
+
+    samples = hashlib.blake2b(np.ascontiguousarray(job.audio).tobytes(), digest_size=16).digest()
+    return (samples, job.audio.shape, job.language, job.prompt, job.task, job.temperature, job.word_timestamps,
+            job.hotwords)
 
 
 def _waveform(audio: np.ndarray, index: int) -> np.ndarray:

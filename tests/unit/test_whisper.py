@@ -138,6 +138,19 @@ def test_packing_decodes_several_notes_per_window(transcriber):
         assert all(0.0 <= s.start <= s.end <= result.duration for s in result.segments)
 
 
+def test_the_same_note_sent_many_times_is_decoded_once(transcriber):
+    note, other = noise(2.0, 31), noise(2.0, 32)
+    transcriber.stats.clear()
+    got = transcriber.transcribe([note, other, note.copy(), note], language="en")
+    assert transcriber.stats["notes_deduplicated"] == 2 and transcriber.stats["notes_packed"] == 2
+    assert got[0] == got[2] == got[3]
+    # The same samples asked for in another language, or as a translation, are another decode.
+    transcriber.stats.clear()
+    transcriber.transcribe_jobs([TranscriptionJob(note, "en"), TranscriptionJob(note, "en", task="translate"),
+                                 TranscriptionJob(note, "de")])
+    assert transcriber.stats["notes_deduplicated"] == 0
+
+
 def test_notes_of_different_languages_and_tasks_come_back_in_order(transcriber):
     jobs = [
         TranscriptionJob(noise(1.0, 20), language="zh"),
