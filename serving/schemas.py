@@ -169,6 +169,8 @@ class ScreenshotResponse(BaseModel):
     screenshot: bool = Field(..., description="a screen or a document (order page, chat, parcel label), not goods")
     text: str
     lines: list[TextLineOut]
+    flat: float = Field(..., description="share of the picture its three commonest colours cover; only pictures "
+                                         "flat enough to be screens are read")
     slots: ScreenshotSlots | None = Field(None, description="what the text holds; null for a photo of goods")
 
 
