@@ -138,7 +138,7 @@ class DefectDetector(_Ready):
 class ScreenReader(_Ready):
     """Photo bytes → whether it is a screenshot (an order page, a chat, a parcel label) and its text (PP-OCRv5).
 
-    A photo of goods costs a thumbnail's colour count and no OCR."""
+    A photo of goods costs a thumbnail's colour count and a look-over by the text detector."""
 
     def __init__(self, config: Any, limits: Limits):
         from models import load_reader

@@ -49,12 +49,34 @@ def test_the_facts_on_a_screenshot_are_read_exactly(reader, language, layout):
         assert shot.amount_cents in found.amounts, screen.text
 
 
-@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "camera", "page", "text", "horse",
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "camera", "text", "horse",
                                   "checkerboard", "brick", "grass"])
 def test_photos_are_not_screenshots(reader, name):
     picture = Image.fromarray(np.asarray(getattr(skimage_data, name)())).convert("RGB")
     screen = reader.read_one(picture)
     assert not screen.screenshot and screen.text == ""
+
+
+def test_a_photographed_page_of_text_is_read_like_a_screen(reader):
+    picture = Image.fromarray(np.asarray(skimage_data.page())).convert("RGB")  # a scanned page: not flat, all text
+    screen = reader.read_one(picture)
+    assert screen.screenshot and len(screen.lines) >= 3
+
+
+def test_a_photographed_label_is_read_though_it_is_not_flat(reader):
+    from models.ocr import OcrConfig, ScreenReader
+
+    # every picture below the flat share: the look-over by the text detector alone decides
+    reader = ScreenReader(OcrConfig(threads=1, flat_share=1.0))
+    label = make_screenshot("en", "label", seed=2)
+    grain = np.random.default_rng(2).integers(60, 200, (1600, 1400, 3), dtype=np.uint8)  # a wooden table's grain
+    table = Image.fromarray(grain)
+    table.paste(label.image.rotate(4, expand=True, fillcolor=(120, 90, 60)).resize((700, 1050)), (300, 250))
+    # the camera's noise on the label too
+    noisy = np.asarray(table, dtype=np.int16) + np.random.default_rng(3).integers(-20, 21, (1600, 1400, 3))
+    screen = reader.read_one(Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)))
+    assert screen.screenshot
+    assert extract(screen.text, "en").tracking_number == label.tracking.upper(), screen.text
 
 
 def test_catalog_photos_of_goods_are_not_screenshots(reader):
