@@ -98,7 +98,8 @@ async def turn(client: httpx.AsyncClient, customer: str, note: bytes, photo: byt
     t0 = time.perf_counter()
     r = await client.post(f"/v1/conversations/burst-{tag}/messages", data={"customer_id": customer},
                           files=[("audio", ("n.wav", note, "audio/wav")), ("image", ("p.jpg", photo, "image/jpeg"))])
-    r.raise_for_status()
+    if r.status_code != 200:
+        return float("nan")  # past capacity: a 503/504 counts as a failed turn, not a latency
     return time.perf_counter() - t0
 
 
@@ -109,7 +110,8 @@ async def burst(url: str, notes: list[bytes], photos: list[bytes], turns: int, s
             return [await turn(client, f"C100{c % 6 + 1}", note, photos[c], f"{c}-{k}") for k in range(turns)]
 
         t0 = time.perf_counter()
-        latencies = [x for xs in await asyncio.gather(*(one_client(c) for c in range(CLIENTS))) for x in xs]
+        latencies = [x for xs in await asyncio.gather(*(one_client(c) for c in range(CLIENTS))) for x in xs
+                     if x == x]
         wall = time.perf_counter() - t0
     return {"turns": len(latencies), "wall_s": round(wall, 2), "turns_per_s": round(len(latencies) / wall, 3),
             "p50_s": round(statistics.median(latencies), 2),
@@ -127,15 +129,16 @@ async def open_loop(url: str, notes: list[bytes], photos: list[bytes], rate: flo
                                                   photos[k % len(photos)], f"open-{rate}-{k}")))
             k += 1
             t += rng.expovariate(rate)
-        latencies = await asyncio.gather(*tasks)
-    return {"rate": rate, "turns": len(latencies), "p50_s": round(statistics.median(latencies), 2),
+        answered = await asyncio.gather(*tasks)
+    latencies = [x for x in answered if x == x] or [float("inf")]
+    return {"rate": rate, "turns": len(answered), "failed": len(answered) - len(latencies), "p50_s": round(statistics.median(latencies), 2),
             "p95_s": round(float(np.percentile(latencies, 95)), 2), "max_s": round(max(latencies), 2)}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=3, help="turns each client sends in a burst")
-    parser.add_argument("--rates", type=float, nargs="+", default=[0.6, 0.8, 1.0, 1.2])
+    parser.add_argument("--rates", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--port", type=int, default=8012)
     opts = parser.parse_args(argv)
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         row = asyncio.run(open_loop(url, notes, photos, rate, opts.seconds))
         report["open_loop"].append(row)
         print("open loop", row)
-    kept = [r["rate"] for r in report["open_loop"] if r["p95_s"] < 2.0]
+    kept = [r["rate"] for r in report["open_loop"] if r["p95_s"] < 2.0 and not r["failed"]]
     report["highest_rate_p95_under_2s"] = max(kept) if kept else None
     report["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                          "load_average_1m": {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)}}
