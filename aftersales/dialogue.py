@@ -145,10 +145,10 @@ class DialogueService:
             context = self.store.latest_context(customer.id, now - self.memory, excluding=turn.conversation_id)
         # The customer's words say what they want; a screenshot sent with them adds its facts (the order id, the
         # amounts, the tracking number); sent alone, what it says is the message.
-        text = turn.text or "\n".join(turn.screens)
+        text = turn.text or turn.screen_text
         understood = self.understanding.understand(text, turn.language_hint)
         if turn.text and turn.screens:
-            understood = with_screen_slots(understood, "\n".join(turn.screens), understood.language)
+            understood = with_screen_slots(understood, turn.screen_text, understood.language)
         language = (understood.language or normalize_language(turn.transcript_language) or customer.language
                     or self.default_language)
         viewed = self._viewed(turn)
@@ -342,11 +342,11 @@ class DialogueService:
         orders = self.store.orders_for(customer_id)
         # One of the customer's own order ids written anywhere in the message, in any phrasing and id format.
         written = written_order(turn.text, [o.id for o in orders]) or written_order(
-            "\n".join(turn.screens), [o.id for o in orders], read=True)
+            turn.screen_text, [o.id for o in orders], read=True)
         if written is not None:
             return next(o for o in orders if o.id == written), False
         # A parcel's tracking number (typed, or on a screenshot of the logistics page or the label) names its order.
-        tracked = written_order("\n".join([turn.text, *turn.screens]),
+        tracked = written_order("\n".join((turn.text, turn.screen_text)),
                                 [o.tracking_number for o in orders if o.tracking_number], read=bool(turn.screens))
         if tracked is not None:
             return next(o for o in orders if o.tracking_number == tracked), False
@@ -357,7 +357,7 @@ class DialogueService:
         shown = turn.product.sku if turn.product is not None else viewed.sku if viewed is not None else None
         about_item = understood.intent in ITEM_INTENTS
         if shown is None and orders and about_item:
-            named = self._named(turn.text or "\n".join(turn.screens), orders)
+            named = self._named(turn.text or turn.screen_text, orders)
             if named.sku is not None:
                 holding = next((o for o in orders if named.sku in o.skus), None)
                 return holding, False
@@ -418,6 +418,7 @@ class DialogueService:
             defects=tuple(d.to_dict() for d in result.defects) or context.defects),
             TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language, result.intent,
                         result.emotion, result.decision.rule, result.handoff_reason, now))
+
 
 def with_screen_slots(understood: Understood, screen_text: str, language: str | None) -> Understood:
     """The slots the customer's words left empty, filled from the text of their screenshots."""

@@ -113,6 +113,11 @@ class TurnInput:
             raise InvalidInput("screens must be the texts read off screenshots")
         object.__setattr__(self, "screens", tuple(s for s in self.screens if s.strip()))
 
+    @property
+    def screen_text(self) -> str:
+        """The screenshots' text, one after the other; "" without screenshots."""
+        return "\n".join(self.screens)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TurnInput":
         """From the JSON-ish dict the ingress builds; photos are {"width", "height", "defects": [...]} with each
