@@ -17,7 +17,7 @@ import multiprocessing
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -34,8 +34,9 @@ from training.materials import (
 logger = logging.getLogger("kefu.training")
 
 # The generator version recipe.json records: 1 the strict split; 2 the textures split; 3 boxes drawn around what stands
-# out (not the faint fringe), pills and pulled loops large and contrasted enough to see at 320 px.
-GENERATOR_VERSION = 3
+# out (not the faint fringe), pills and pulled loops large and contrasted enough to see at 320 px; 4 snags of yarn as
+# thick as a close-up shows it, bigger loops, long loose threads, a lit and shaded puckered row; per-class weights.
+GENERATOR_VERSION = 4
 SPLIT_RULES = {
     "strict": "val uses train's looks with other seeds; test uses only the values reserved for it",
     "textures": "val uses train's looks with other seeds; test uses only the looks and numeric ranges reserved for it, "
@@ -77,6 +78,7 @@ class DataOptions:
     preview: Path | None = None
     preview_count: int = 24
     split: Profile = DEFAULT_PROFILE
+    weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in SPLITS:
@@ -94,13 +96,19 @@ class DataOptions:
             raise ValueError(f"--preview must name a .png file, got {self.preview}")
         if self.split not in PROFILES:
             raise ValueError(f"--split must be one of {', '.join(PROFILES)}, got {self.split!r}")
-        self.scene_options()  # validates size, clean_share, max_defects and distractors
+        unknown = set(self.weights) - set(DEFECT_TAXONOMY)
+        if unknown:
+            raise ValueError(f"--weight names unknown classes {sorted(unknown)}; expected {DEFECT_TAXONOMY}")
+        self.scene_options("train")  # validates size, clean_share, max_defects, distractors and weights
 
     def counts(self) -> dict[str, int]:
         return {split: getattr(self, split) for split in SPLITS}
 
-    def scene_options(self) -> SceneOptions:
-        return SceneOptions(self.size, self.clean_share, self.max_defects, self.distractors)
+    def scene_options(self, split: str) -> SceneOptions:
+        """The composition of `split`'s photos: train and val lean on the weighted classes, test keeps all alike."""
+        weights = tuple(float(self.weights.get(name, 1.0)) for name in DEFECT_TAXONOMY)
+        return SceneOptions(self.size, self.clean_share, self.max_defects, self.distractors,
+                            weights if self.weights and split != "test" else ())
 
 
 def image_entropy(seed: int, split: str, index: int) -> tuple[int, int, int]:
@@ -148,8 +156,7 @@ def write_dataset(out: Path, options: DataOptions) -> dict[str, Any]:
             (out / sub / split).mkdir(parents=True, exist_ok=True)
             _clear(out / sub / split, pattern)
         _clear(out / "labels", f"{split}*.cache")
-    scene_options = options.scene_options()
-    jobs = [(out, split, i, options.seed, scene_options, options.split)
+    jobs = [(out, split, i, options.seed, options.scene_options(split), options.split)
             for split in SPLITS for i in range(getattr(options, split))]
     started = time.perf_counter()
     records: list[dict[str, Any]] = []
@@ -203,7 +210,7 @@ def _recipe(options: DataOptions, records: list[dict[str, Any]]) -> dict[str, An
         "variants": {"train_val": variants("train"), "test": variants("test")},
         "pools": {"train_val": split_pools("train", profile), "test": split_pools("test", profile)},
         "defect_size_share_of_short_side": {name: list(r) for name, r in SIZES.items()},
-        "scene": asdict(options.scene_options()),
+        "scene": {split: asdict(options.scene_options(split)) for split in SPLITS},
         "split_rule": SPLIT_RULES[profile],
     }
 
@@ -269,10 +276,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="what test keeps to itself: 'textures' (looks and numeric ranges; defect forms shared) "
                              "or 'strict' (defect forms too, as the first datasets)")
     parser.add_argument("--preview", type=Path, help="write contact sheets NAME_{split}.png")
+    parser.add_argument("--weight", action="append", default=[], metavar="CLASS=W",
+                        help="relative chance of CLASS as a train/val photo's main defect (default 1 each; "
+                             "test keeps every class alike), e.g. --weight snag=3")
     args = parser.parse_args(argv)
     try:
+        weights = {}
+        for item in args.weight:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--weight takes CLASS=W, got {item!r}")
+            weights[name.strip()] = float(value)
         options = DataOptions(args.train, args.val, args.test, args.seed, args.workers, args.size, args.clean_share,
-                              defaults.max_defects, args.distractors, args.preview, split=args.split)
+                              defaults.max_defects, args.distractors, args.preview, split=args.split,
+                              weights=weights)
     except ValueError as error:
         parser.error(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

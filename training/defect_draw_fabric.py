@@ -15,7 +15,7 @@ STAIN = choice("defect.stain.substance", ("coffee", "wine", "ink", "oil", "mud",
                ("rust", "makeup"), form=True)
 STAIN_DROPS = span("defect.stain.drops", (1, 4), (4, 7))
 OPENING = choice("defect.opening.behind", ("skin", "dark", "background"), ("lining",), form=True)
-SNAG = choice("defect.snag.form", ("loop", "pulled_tail"), ("loop_cluster",), form=True)
+SNAG = choice("defect.snag.form", ("loop", "pulled_tail", "long_thread"), ("loop_cluster",), form=True)
 SNAG_THREAD = choice("defect.snag.thread", ("same", "lighter"), ("darker",), form=True)
 TEAR = choice("defect.tear.form", ("slit", "l_shape"), ("branched",), form=True)
 SEAM_STITCH = choice("defect.seam.stitch", ("single", "double"), ("zigzag",), form=True)
@@ -85,21 +85,25 @@ def _thread_colour(material: Material, rng: np.random.Generator) -> np.ndarray:
 
 
 def draw_snag(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:
-    """A pulled thread: a loop standing out of the cloth and a puckered trail where the thread was gathered."""
+    """A pulled thread: yarn loops standing out of the cloth, or a long thread lying loose on it, and the puckered
+    row of cloth the thread was gathered out of (a ridge with a lit and a shaded side)."""
     h, w = patch.alpha.shape
     cx, cy = ctx.center
     angle = ctx.material.angle + rng.choice([0, np.pi / 2]) + rng.normal(0, 0.08)
     d = np.array([math.cos(angle), math.sin(angle)])
     n = np.array([-d[1], d[0]])
     length = ctx.size
+    form = SNAG.pick(rng, ctx.regime, ctx.profile)
+    # yarn seen up close is several pixels thick: a customer zooms in on the snag
+    yarn = max(1, int(round(length * rng.uniform(0.025, 0.05))))
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     s = (x - cx) * d[0] + (y - cy) * d[1]
     t = (x - cx) * n[0] + (y - cy) * n[1]
     taper = np.clip(1 - (2 * np.abs(s) / length) ** 4, 0, 1)
-    width = rng.uniform(2.5, 5.0) * max(1.0, length / 120)
+    width = rng.uniform(2.5, 5.0) * max(1.0, length / 120) + yarn
     near = taper * np.exp(-np.abs(t) / width)
     # the gathered cloth: pulled toward the taut thread and rippled across it
-    pull = rng.uniform(1.2, 2.6) * near
+    pull = rng.uniform(1.2, 2.6) * near * max(1.0, yarn / 2)
     map_x = (x + pull * np.sign(t) * n[0]).astype(np.float32)
     map_y = (y + pull * np.sign(t) * n[1]).astype(np.float32)
     patch.rgb[:] = cv2.remap(patch.rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -112,31 +116,52 @@ def draw_snag(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> Non
     taut = {"same": np.clip(ctx.material.base * 1.2 + 0.06, 0, 1), "lighter": _thread_colour(ctx.material, rng),
             "darker": ctx.material.base * 0.45}[mode]
     taut = np.clip(ctx.material.base + (taut - ctx.material.base) * ctx.strength, 0, 1)
-    trail = np.array([np.array([cx, cy]) + d * u * length * 0.5 for u in np.linspace(-0.85, 0.85, 24)])
+    # the puckered row: the thread drawn taut under the surface lifts a ridge, lit on one side, shaded on the other
+    reach = 0.85 if form != "long_thread" else rng.uniform(0.4, 0.7)
+    trail = np.array([np.array([cx, cy]) + d * u * length * 0.5 for u in np.linspace(-reach, reach, 32)])
     trail += n * rng.normal(0, 0.3, (len(trail), 1))
-    line = stroke((h, w), [trail], 1) * taper * min(1.0, 0.8 * ctx.strength)
+    side = 1.0 if float(np.dot(n, ctx.light)) > 0 else -1.0
+    ridge = max(1.0, yarn * 0.7)
+    lit = stroke((h, w), [trail + n * side * ridge], max(1, yarn // 2)) * taper
+    dark = stroke((h, w), [trail - n * side * ridge], max(1, yarn // 2)) * taper
+    depth = rng.uniform(0.15, 0.35) * min(1.5, ctx.strength)
+    patch.rgb *= (1 - depth * dark)[..., None]
+    patch.rgb[:] = patch.rgb + (depth * lit)[..., None] * (1 - patch.rgb)
+    line = stroke((h, w), [trail], max(1, yarn // 2)) * taper * min(1.0, 0.8 * ctx.strength)
     patch.rgb[:] = patch.rgb * (1 - line[..., None]) + taut * line[..., None]
-    form = SNAG.pick(rng, ctx.regime, ctx.profile)
-    loops = int(rng.integers(2, 4)) if form == "loop_cluster" else 1
+    paths = _snag_paths(form, np.array([cx, cy]), d, n, angle, length, yarn, rng)
+    shadow = stroke((h, w), [p - np.array(ctx.light) * (1.5 + yarn) for p in paths], yarn + 1)
+    patch.rgb *= (1 - 0.55 * cv2.GaussianBlur(shadow, (0, 0), 1.0 + yarn * 0.3))[..., None]
+    loop = stroke((h, w), paths, yarn)
+    patch.rgb[:] = patch.rgb * (1 - loop[..., None]) + taut * loop[..., None]
+    shine = stroke((h, w), [p + np.array(ctx.light) * (0.3 * yarn + 0.3) for p in paths], max(1, yarn // 3)) * loop
+    patch.rgb[:] = patch.rgb + (0.35 * shine)[..., None] * (1 - patch.rgb)
+
+
+def _snag_paths(form: str, center: np.ndarray, d: np.ndarray, n: np.ndarray, angle: float, length: float, yarn: int,
+                rng: np.random.Generator) -> list[np.ndarray]:
+    """The pulled yarn itself: one loop, a row of loops, a loop with a loose tail, or a long loose thread."""
+    if form == "long_thread":
+        # the thread broke and was dragged out: it lies on the cloth in a lazy curve from the end of the row
+        foot = center + d * length * rng.uniform(0.2, 0.5) * rng.choice([-1, 1])
+        thread = jagged(foot, angle + rng.uniform(-0.9, 0.9), rng.uniform(0.5, 0.9) * length, rng,
+                        max(2.0, yarn * 1.5), 0.18)
+        return [thread]
+    loops = int(rng.integers(2, 5)) if form == "loop_cluster" else 1
     paths = []
     for k in range(loops):
         at = rng.uniform(-0.25, 0.25) * length if loops == 1 else (k / (loops - 1) - 0.5) * 0.6 * length
-        foot = rng.uniform(3, 7) * max(1.0, length / 90)
-        lift = rng.uniform(5, 12) * max(1.0, length / 90) * rng.choice([-1, 1])
-        u = np.linspace(0, 1, 24)
-        base = np.array([cx, cy]) + d * (at + (u[:, None] - 0.5) * foot)
+        foot = rng.uniform(0.08, 0.18) * length + 2 * yarn
+        lift = (rng.uniform(0.2, 0.45) * length * (0.6 if loops > 1 else 1.0) + 2 * yarn) * rng.choice([-1, 1])
+        u = np.linspace(0, 1, 32)
+        base = center + d * (at + (u[:, None] - 0.5) * foot)
         bulge = np.sin(np.pi * u) ** 0.7
         paths.append(base + n * (lift * bulge)[:, None] + d * (0.45 * abs(lift) * np.sin(2 * np.pi * u))[:, None])
     if form == "pulled_tail":
-        tail = jagged(paths[0][-1], angle + rng.uniform(-1.2, 1.2), rng.uniform(0.2, 0.45) * length, rng, 2.5, 0.4)
+        tail = jagged(paths[0][-1], angle + rng.uniform(-1.2, 1.2), rng.uniform(0.25, 0.5) * length, rng,
+                      max(2.5, yarn * 1.5), 0.4)
         paths.append(tail)
-    thickness = 1 + (length > 24) + (length > 80)  # a loop of yarn, still a line at the model's input size
-    shadow = stroke((h, w), [p - np.array(ctx.light) * (1.5 + thickness) for p in paths], thickness + 1)
-    patch.rgb *= (1 - 0.55 * cv2.GaussianBlur(shadow, (5, 5), 1.2))[..., None]
-    loop = stroke((h, w), paths, thickness)
-    patch.rgb[:] = patch.rgb * (1 - loop[..., None]) + taut * loop[..., None]
-    shine = stroke((h, w), [p + np.array(ctx.light) * 0.6 for p in paths], 1) * loop
-    patch.rgb[:] = patch.rgb + (0.35 * shine)[..., None] * (1 - patch.rgb)
+    return paths
 
 
 def draw_hole(patch: Patch, ctx: DefectContext, rng: np.random.Generator) -> None:

@@ -41,12 +41,15 @@ class SceneOptions:
         clean_share: Share of photos without any defect.
         max_defects: Most defects on one photo (1 to max_defects, fewer more often).
         distractors: Probability of each kind of defect-like but intact feature (seam, button, print mark...).
+        weights: Relative chance of each class (taxonomy order) being a defective photo's main defect; empty: all
+            alike. Training leans on the classes that are hard to learn (snags); test photos keep every class alike.
     """
 
     size: int = 480
     clean_share: float = 0.2
     max_defects: int = 3
     distractors: float = 0.3
+    weights: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not 64 <= self.size <= 4096:
@@ -57,6 +60,9 @@ class SceneOptions:
             raise ValueError(f"max_defects must be between 1 and 8, got {self.max_defects}")
         if not 0 <= self.distractors <= 1:
             raise ValueError(f"distractors must be in [0, 1], got {self.distractors}")
+        if self.weights and (len(self.weights) != len(DEFECT_TAXONOMY) or min(self.weights) < 0
+                             or sum(self.weights) <= 0):
+            raise ValueError(f"weights must be {len(DEFECT_TAXONOMY)} numbers >= 0 (not all 0), got {self.weights}")
 
 
 @dataclass
@@ -248,7 +254,13 @@ def plan_scene(entropy: Sequence[int], regime: Regime, options: SceneOptions, pr
     scale = options.size / max(aw, ah)
     width, height = int(round(aw * scale)), int(round(ah * scale))
     clean = rng.random() < options.clean_share
-    target = None if clean else DEFECT_TAXONOMY[int(rng.integers(len(DEFECT_TAXONOMY)))]
+    if clean:
+        target = None
+    elif options.weights:
+        target = DEFECT_TAXONOMY[int(rng.choice(len(DEFECT_TAXONOMY), p=np.divide(options.weights,
+                                                                                 sum(options.weights))))]
+    else:
+        target = DEFECT_TAXONOMY[int(rng.integers(len(DEFECT_TAXONOMY)))]
     family = pick_family(rng, target)
     variant = f"{family.name}/{family.variants.pick(rng, regime)}"
     names: list[str] = []

@@ -261,3 +261,21 @@ def test_option_defaults_match_the_brief():
     assert (options.train, options.val, options.test, options.workers, options.size) == (4000, 500, 600, 2, 480)
     assert options.split == "textures"
     assert len(set(defect_data.SPLIT_IDS.values())) == 3  # splits never share a photo seed
+
+
+def test_class_weights_lean_train_photos_on_a_class_and_leave_test_alike():
+    from collections import Counter
+
+    options = DataOptions(train=1, val=1, test=1, weights={"snag": 5.0})
+    counts = {}
+    for split, regime in (("train", "train"), ("test", "test")):
+        scene = options.scene_options(split)
+        plans = [plan_scene((0, 0, i), regime, scene, "textures") for i in range(400)]
+        counts[split] = Counter(plan.defects[0].name for plan in plans if plan.defects)
+    # 5 of 14 shares against 1 of 10: snag leads train by far, and is an ordinary class in test
+    assert counts["train"]["snag"] > 2.5 * max(v for k, v in counts["train"].items() if k != "snag")
+    assert counts["test"]["snag"] < 2 * (sum(counts["test"].values()) / len(DEFECT_TAXONOMY))
+    with pytest.raises(ValueError, match="unknown classes"):
+        DataOptions(train=1, weights={"snags": 2.0})
+    with pytest.raises(ValueError, match="weights"):
+        DataOptions(train=1, weights={"snag": -1.0})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -83,3 +84,23 @@ def test_every_material_variant_renders_a_textured_image(regime):
         assert 0 <= material.rgb.min() and material.rgb.max() <= 1
         assert material.rgb.std() > 0.002, variant
         assert material.variant == variant and material.kind == FAMILIES[family].kind
+
+
+@pytest.mark.parametrize("form", ["loop", "pulled_tail", "long_thread", "loop_cluster"])
+def test_every_snag_form_draws_yarn_thick_enough_to_see_when_zoomed_in(form, monkeypatch):
+    from training import defect_draw_fabric
+
+    class Only:  # the form choice, pinned to one form
+        @staticmethod
+        def pick(rng, regime, profile):
+            return form
+
+    monkeypatch.setattr(defect_draw_fabric, "SNAG", Only)
+    patch, ctx, rng = _scene("snag", 1)
+    ctx = DefectContext(ctx.material, (60.0, 60.0), 100.0, ctx.light, "train")
+    drawn, mask = draw_defect("snag", patch, ctx, rng)
+    ys, xs = np.nonzero(mask)
+    # the snag spans a good part of its planned extent, and its yarn is more than a hairline: the mask, thinned by
+    # one pixel all round, still holds pixels
+    assert max(xs.max() - xs.min(), ys.max() - ys.min()) >= 30, form
+    assert cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).sum() >= 10, form
