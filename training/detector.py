@@ -169,13 +169,7 @@ def train(options: TrainOptions) -> Path:
                 options.imgsz)
     run = Path(options.out) / options.name
     run.mkdir(parents=True, exist_ok=True)
-    record = {"start": options.start, "start_sha256": sha256_file(start)}
-    if (start.parents[1] / "args.yaml").is_file():
-        # Started from another run's weights: keep that run's record, so the model card can tell the whole lineage.
-        parent = run_record(start.parents[1])
-        record["parent"] = {k: parent.get(k) for k in ("start", "start_sha256", "data", "epochs_done", "imgsz",
-                                                      "freeze", "minutes", "parent")}
-    (run / "kefu_start.json").write_text(json.dumps(record) + "\n")
+    (run / "kefu_start.json").write_text(json.dumps(start_record(options.start, start)) + "\n")
     started = time.perf_counter()
     model.train(
         data=str(options.data), epochs=options.epochs, imgsz=options.imgsz, batch=options.batch,
@@ -189,6 +183,23 @@ def train(options: TrainOptions) -> Path:
     best = run / "weights" / "best.pt"
     logger.info("trained in %.0f min: %s", (time.perf_counter() - started) / 60, best)
     return best
+
+
+LINEAGE_KEYS = ("start", "start_sha256", "data", "epochs_done", "imgsz", "freeze", "minutes", "parent")
+
+
+def start_record(name: str, start: Path) -> dict:
+    """Where a run starts: the weights and, when they came from an earlier run (its folder, or the shipped weights
+    whose card keeps its record), that run's record, so the model card can tell the whole lineage."""
+    record = {"start": name, "start_sha256": sha256_file(start)}
+    parent: dict = {}
+    if (start.parents[1] / "args.yaml").is_file():
+        parent = run_record(start.parents[1])
+    elif card_facts().get("sha256") == record["start_sha256"]:
+        parent = card_facts().get("training") or {}
+    if parent:
+        record["parent"] = {k: parent.get(k) for k in LINEAGE_KEYS}
+    return record
 
 
 def run_record(run: Path) -> dict:
@@ -272,10 +283,12 @@ def _clean_images(images: Path) -> list[Path]:
     return clean
 
 
-def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, card: Path = CARD) -> Evaluation:
+def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, card: Path = CARD,
+         served: Path | None = None) -> Evaluation:
     """Strip the checkpoint (half precision, no optimiser), copy it into models/weights/ and write its model card.
 
-    The card's `conf` is the serving threshold, chosen on val (`choose_conf`); the serve configs set the same."""
+    The card's `conf` is the serving threshold, chosen on val (`choose_conf`); the serve configs set the same.
+    `served`: benchmarks/defect_recall.py's result JSON for these weights, quoted in the card as served."""
     _offline()
     import torch
     from ultralytics.utils.torch_utils import strip_optimizer
@@ -295,10 +308,11 @@ def ship(weights: Path, data: Path, *, imgsz: int = 320, out: Path = SHIPPED, ca
     recipe = _read_json(Path(data).parent / "recipe.json")
     trained = run_record(run)
     digest = sha256_file(out)
-    card.write_text(render_card(out, digest, evaluation, recipe, trained, size_mb), encoding="utf-8")
+    recall = _read_json(served) if served else {}
+    card.write_text(render_card(out, digest, evaluation, recipe, trained, size_mb, recall), encoding="utf-8")
     (card.with_suffix(".json")).write_text(json.dumps(
         {"weights": out.name, "sha256": digest, "conf": evaluation.conf,
-         "evaluation": evaluation.summary(), "training": trained,
+         "evaluation": evaluation.summary(), "served": recall.get("configs"), "training": trained,
          "data_recipe": recipe, "torch": torch.__version__}, indent=2, ensure_ascii=False, default=str) + "\n")
     logger.info("shipped %s (%.1f MB, sha256 %s) and %s", out, size_mb, digest[:12], card)
     return evaluation
@@ -329,6 +343,8 @@ def main(argv: list[str] | None = None) -> None:
         e.add_argument("--weights", type=Path, required=True)
         e.add_argument("--data", type=Path, required=True)
         e.add_argument("--imgsz", type=int, default=320)
+        if name == "ship":
+            e.add_argument("--served", type=Path, help="benchmarks/defect_recall.py's JSON for these weights")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.path.insert(0, str(ROOT))
@@ -340,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "evaluate":
         print(json.dumps(asdict(evaluate(args.weights, args.data, imgsz=args.imgsz)), indent=2))
     else:
-        print(json.dumps(asdict(ship(args.weights, args.data, imgsz=args.imgsz)), indent=2))
+        print(json.dumps(asdict(ship(args.weights, args.data, imgsz=args.imgsz, served=args.served)), indent=2))
 
 
 if __name__ == "__main__":

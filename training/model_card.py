@@ -7,7 +7,9 @@ from pathlib import Path
 from training.detector import CLEAN_TARGET, Evaluation
 
 
-def render_card(weights: Path, digest: str, ev: Evaluation, recipe: dict, trained: dict, size_mb: float) -> str:
+def render_card(weights: Path, digest: str, ev: Evaluation, recipe: dict, trained: dict, size_mb: float,
+                served: dict | None = None) -> str:
+    """The card's markdown; `served`: benchmarks/defect_recall.py's result for these weights, when there is one."""
     from aftersales.decisions import DEFECT_TAXONOMY
 
     rows = "\n".join(
@@ -29,10 +31,7 @@ YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class
   {trained.get('imgsz', '?')} px, batch {trained.get('batch', '?')},
   seed {trained.get('seed', '?')}, freeze {trained.get('freeze', '?')}, mosaic off for the last
   {trained.get('close_mosaic', '?')} epochs, {trained.get('minutes', '?')} min on the 2-core development CPU.
-  Reproduce: `python -m training.defect_data --out var/defects/data --seed {recipe.get('seed', 0)}` then
-  `python -m training.detector train --data var/defects/data/data.yaml --epochs {trained.get('epochs', '?')}`
-  then `python -m training.detector ship --weights var/defects/runs/train/weights/best.pt --data
-  var/defects/data/data.yaml`.
+  Reproduce: {_reproduce(recipe, trained, ev.imgsz)}.
 - **Data**: procedurally rendered photos (`training/defect_data.py`, generator version
   {recipe.get('version', '?')}, seed {recipe.get('seed', '?')}): {counts.get('train', '?')} train,
   {counts.get('val', '?')} val, {counts.get('test', '?')} test images. The test split uses material variants and
@@ -53,7 +52,7 @@ no report. The serve configs set the same value.
 | class | AP50 val | AP50 test (unseen textures) |
 |---|---|---|
 {rows}
-
+{_served(served, ev.imgsz)}
 ## Limits
 
 Trained on rendered photos only: real photos of a shop's own products will differ. Shops with labelled photos
@@ -72,6 +71,55 @@ def _lineage(record: dict) -> str:
         text += (f", then {parent.get('epochs_done', '?')} epochs at {parent.get('imgsz', '?')} px on "
                  f"`{Path(str(parent.get('data', '?'))).parent.name}`")
     return text
+
+
+def _reproduce(recipe: dict, trained: dict, imgsz: int) -> str:
+    """The three commands that make these weights again from the run's own records."""
+    counts = recipe.get("counts", {})
+    scene = recipe.get("scene", {})
+    weights = (scene.get("train", {}) if "train" in scene else scene).get("weights") or ()
+    names = recipe.get("names", [])
+    data = (f"`python -m training.defect_data --out var/defects/data --seed {recipe.get('seed', 0)} "
+            + " ".join(f"--{split} {counts[split]}" for split in ("train", "val", "test") if split in counts)
+            + "".join(f" --weight {name}={w:g}" for name, w in zip(names, weights) if w != 1) + "`")
+    start = trained.get("start", "yolov8s-fall")
+    train = (f"`python -m training.detector train --data var/defects/data/data.yaml --start {start} "
+             f"--epochs {trained.get('epochs', '?')} --imgsz {trained.get('imgsz', '?')} "
+             f"--freeze {trained.get('freeze', 0)} --close-mosaic {trained.get('close_mosaic', '?')} "
+             f"--name {trained.get('name', 'train')}`")
+    ship = (f"`python -m training.detector ship --weights var/defects/runs/{trained.get('name', 'train')}"
+            f"/weights/best.pt --data var/defects/data/data.yaml --imgsz {imgsz}`")
+    return f"{data}, then {train}, then {ship}"
+
+
+def _served(served: dict | None, imgsz: int) -> str:
+    """As served: recall at IoU 0.3, precision and clean photos silent at the serving threshold, both renderers."""
+    if not served:
+        return ""
+    from aftersales.decisions import DEFECT_TAXONOMY
+    from training.defect_recall import PRECISION_BAR, RECALL_BAR, SILENT_BAR
+
+    config = served.get("configs", {}).get(str(imgsz)) or next(iter(served.get("configs", {}).values()), {})
+    sets = [name for name in ("unseen-looks", "second") if name in config]
+    if not sets:
+        return ""
+    head = "| class | " + " | ".join(f"recall, {name}" for name in sets) + " |"
+    lines = [head, "|---|" + "---|" * len(sets)]
+    for label in DEFECT_TAXONOMY:
+        lines.append(f"| `{label}` | " + " | ".join(_fmt(config[name]["recall"].get(label)) for name in sets) + " |")
+    for key, title in (("precision", "precision (all classes)"), ("clean_silent", "clean photos silent")):
+        lines.append(f"| {title} | " + " | ".join(_fmt(config[name].get(key)) for name in sets) + " |")
+    lines.append("| ms per photo (onnxruntime, 2 threads) | "
+                 + " | ".join(f"{config[name].get('ms_per_photo', 0):.0f}" for name in sets) + " |")
+    return f"""
+## As served (at {config.get('imgsz', imgsz)} px, conf {config.get('conf', '?')})
+
+What a customer gets (`benchmarks/defect_recall.py`): a labelled defect is found when a detection of its class
+overlaps it with IoU >= 0.3. `unseen-looks` is the test split above; `second` is `benchmarks/defects_second.py`, a
+renderer written separately from the training one (its own drawing code for every defect, its own textures).
+Bars: recall >= {RECALL_BAR} per class, precision >= {PRECISION_BAR}, clean photos silent >= {SILENT_BAR:.0%}.
+
+""" + "\n".join(lines) + "\n"
 
 
 def _fmt(value) -> str:
