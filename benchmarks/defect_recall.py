@@ -5,8 +5,8 @@ Sets (both never trained on):
                 light and parameter ranges the train split never saw;
   second        `benchmarks/defects_second.py`, a renderer written separately from the training one (its own drawing
                 code for every defect, its own textures), rendered on first use into var/defects/second.
-Each configuration is kefu's detector (`models.load_detector`, onnxruntime on CPU) at the serving threshold;
-`--configs` picks which (name=imgsz[:tiles]). Run from the repository root:
+Each configuration is kefu's detector (`models.load_detector`, onnxruntime on CPU) at the serving threshold
+(`--conf` to try another); `--configs` picks the input sizes. Run from the repository root:
     .venv/bin/python benchmarks/defect_recall.py                      (about 5 minutes on 2 cores)
     .venv/bin/python benchmarks/defect_recall.py --weights var/defects/runs/train/weights/best.pt --configs 320 416
 Writes benchmarks/results/defect_recall.json and defect_recall.png.
@@ -45,22 +45,21 @@ def sets(count: int) -> dict[str, list]:
             "second": load_set(SECOND)[:count]}
 
 
-def run(weights: str, imgsz: int, tiles: int, photos: dict[str, list], threads: int) -> dict:
+def run(weights: str, imgsz: int, conf: float | None, photos: dict[str, list], threads: int) -> dict:
     from models import load_detector
     from models.detector import DetectorConfig
     from training.defect_recall import score
 
-    config = DetectorConfig(model=weights, imgsz=imgsz, backend="onnx", device="cpu", threads=threads)
-    if tiles:
-        config.tiles = tiles
+    config = DetectorConfig(model=weights, imgsz=imgsz, backend="onnx", device="cpu", threads=threads,
+                            **({} if conf is None else {"conf": conf}))
     detector = load_detector(config)
-    out = {"imgsz": imgsz, "tiles": tiles, "conf": config.conf}
+    out = {"imgsz": imgsz, "conf": config.conf}
     for name, items in photos.items():
         started = time.perf_counter()
         table = score(detector, items)
         out[name] = {**table.summary(), "ms_per_photo": round((time.perf_counter() - started) * 1000 / len(items), 1)}
-        logger.info("%s imgsz %d tiles %d: recall %s, precision %s, clean silent %s, %.0f ms/photo", name, imgsz, tiles,
-                    out[name]["recall"], out[name]["precision"], out[name]["clean_silent"], out[name]["ms_per_photo"])
+        logger.info("%s imgsz %d conf %.2f: recall %s, precision %s, clean silent %s, %.0f ms/photo", name, imgsz,
+                    config.conf, out[name]["recall"], out[name]["precision"], out[name]["clean_silent"], out[name]["ms_per_photo"])
     return out
 
 
@@ -100,7 +99,8 @@ def plot(result: dict, path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", default="kefu-defects", help="registry name or .pt/.onnx path")
-    parser.add_argument("--configs", nargs="+", default=["320"], help="imgsz[:tiles] per configuration")
+    parser.add_argument("--configs", nargs="+", type=int, default=[320], help="input sizes to measure")
+    parser.add_argument("--conf", type=float, help="threshold instead of the serving one (DetectorConfig.conf)")
     parser.add_argument("--count", type=int, default=400, help="photos of the second renderer")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -122,9 +122,8 @@ def main(argv: list[str] | None = None) -> None:
                  for name, items in photos.items()},
         "configs": {},
     }
-    for spec in args.configs:
-        imgsz, _, tiles = spec.partition(":")
-        result["configs"][spec] = run(args.weights, int(imgsz), int(tiles or 0), photos, args.threads)
+    for imgsz in args.configs:
+        result["configs"][str(imgsz)] = run(args.weights, imgsz, args.conf, photos, args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     plot(result, path.with_suffix(".png"))
