@@ -74,7 +74,7 @@ def plot(result: dict, path: Path) -> None:
     from training.defect_recall import RECALL_BAR
 
     names = [n for n in ("unseen-looks", "second") if any(n in c for c in result["configs"].values())]
-    fig, axes = plt.subplots(1, len(names), figsize=(7 * len(names), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(7 * len(names), 6), squeeze=False)
     x = np.arange(len(DEFECT_TAXONOMY))
     configs = result["configs"]
     width = 0.8 / max(1, len(configs))
@@ -90,7 +90,7 @@ def plot(result: dict, path: Path) -> None:
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("recall at IoU 0.3, serving threshold")
         ax.set_title(f"{name}: {configs[next(iter(configs))][name]['photos']} photos", fontsize=9)
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -98,7 +98,8 @@ def plot(result: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default="kefu-defects", help="registry name or .pt/.onnx path")
+    parser.add_argument("--weights", nargs="+", default=["kefu-defects"],
+                        help="registry names or .pt/.onnx paths, each measured at every --configs size")
     parser.add_argument("--configs", nargs="+", type=int, default=[320], help="input sizes to measure")
     parser.add_argument("--conf", type=float, help="threshold instead of the serving one (DetectorConfig.conf)")
     parser.add_argument("--count", type=int, default=400, help="photos of the second renderer")
@@ -118,12 +119,15 @@ def main(argv: list[str] | None = None) -> None:
         "what": "kefu-defects as served: per-class recall at IoU 0.3, precision and clean photos silent at the "
                 "serving threshold, on unseen looks of the training renderer and on a second renderer",
         "weights": args.weights, "cpus": os.cpu_count(),
+        "command": "python benchmarks/defect_recall.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "sets": {name: {"photos": len(items), "boxes": boxes_per_class(items), "median_extent": median_extent(items)}
                  for name, items in photos.items()},
         "configs": {},
     }
-    for imgsz in args.configs:
-        result["configs"][str(imgsz)] = run(args.weights, imgsz, args.conf, photos, args.threads)
+    for weights in args.weights:
+        for imgsz in args.configs:
+            key = f"{Path(weights).stem}@{imgsz}" if len(args.weights) > 1 else str(imgsz)
+            result["configs"][key] = {"weights": weights, **run(weights, imgsz, args.conf, photos, args.threads)}
     args.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     plot(result, path.with_suffix(".png"))

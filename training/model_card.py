@@ -99,7 +99,8 @@ def _served(served: dict | None, imgsz: int) -> str:
     from aftersales.decisions import DEFECT_TAXONOMY
     from training.defect_recall import PRECISION_BAR, RECALL_BAR, SILENT_BAR
 
-    config = served.get("configs", {}).get(str(imgsz)) or next(iter(served.get("configs", {}).values()), {})
+    configs = list(served.get("configs", {}).values())
+    config = next((c for c in configs if c.get("imgsz") == imgsz), configs[0] if configs else {})
     sets = [name for name in ("unseen-looks", "second") if name in config]
     if not sets:
         return ""
