@@ -31,9 +31,10 @@ SILENT_BAR = 0.9
 
 @dataclass(frozen=True)
 class Labelled:
-    """One photo of a set and its boxes: (class name, x0, y0, x1, y1) in the photo's pixels."""
+    """One photo of a set, its (width, height) and its boxes: (class name, x0, y0, x1, y1) in the photo's pixels."""
 
     path: Path
+    size: tuple[int, int]
     boxes: tuple[tuple[str, float, float, float, float], ...]
 
 
@@ -132,7 +133,7 @@ def load_set(folder: Path, images: str = "images", labels: str = "labels") -> li
             cls, cx, cy, w, h = row.split()
             cx, cy, w, h = float(cx) * width, float(cy) * height, float(w) * width, float(h) * height
             boxes.append((DEFECT_TAXONOMY[int(cls)], cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
-        out.append(Labelled(path, tuple(boxes)))
+        out.append(Labelled(path, (width, height), tuple(boxes)))
     return out
 
 
@@ -168,12 +169,9 @@ def boxes_per_class(photos: Iterable[Labelled]) -> dict[str, int]:
 
 def median_extent(photos: Iterable[Labelled]) -> dict[str, float]:
     """Median longer box side per class, as a share of the photo's short side (how big the defects are)."""
-    from PIL import Image
-
     sides: dict[str, list[float]] = {}
     for item in photos:
-        with Image.open(item.path) as image:
-            short = min(image.size)
+        short = min(item.size)
         for label, x0, y0, x1, y1 in item.boxes:
             sides.setdefault(label, []).append(max(x1 - x0, y1 - y0) / short)
     return {label: round(float(np.median(v)), 3) for label, v in sides.items()}
