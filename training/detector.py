@@ -193,10 +193,11 @@ def start_record(name: str, start: Path) -> dict:
     whose card keeps its record), that run's record, so the model card can tell the whole lineage."""
     record = {"start": name, "start_sha256": sha256_file(start)}
     parent: dict = {}
+    shipped = card_facts()
     if (start.parents[1] / "args.yaml").is_file():
         parent = run_record(start.parents[1])
-    elif card_facts().get("sha256") == record["start_sha256"]:
-        parent = card_facts().get("training") or {}
+    elif shipped.get("sha256") == record["start_sha256"]:
+        parent = shipped.get("training") or {}
     if parent:
         record["parent"] = {k: parent.get(k) for k in LINEAGE_KEYS}
     return record
