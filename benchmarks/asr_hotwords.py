@@ -9,9 +9,12 @@ given, whisper-base int8 on CPU, beam 5, VAD on:
 - kefu, no hotwords;
 - kefu, titles as before: every catalog title in every note's prompt, nothing checked (what `catalog.hotwords: 40`
   did until this benchmark);
-- kefu, titles fitted: only the titles in the note's script, and text copied from them decoded again without them.
+- kefu, titles fitted: only the titles in the note's script, and text copied from them decoded again without them;
+- kefu, no hotwords, in a queue: as kefu decodes notes that wait for one another (`busy_notes`): greedy, no
+  temperature schedule.
+The kefu systems take a set's notes in one call; all but the last decode them as notes arriving alone would be.
 Reported per set (language × names a product or not): WER (English) or CER (Mandarin), and notes whose text repeats a
-title or loops. Run from the repository root (after `make index`, about 6 minutes on 2 cores):
+title or loops. Run from the repository root (after `make index`, about 14 minutes on 2 cores):
     .venv/bin/python benchmarks/asr_hotwords.py
 Writes benchmarks/results/asr_hotwords.json and asr_hotwords.png.
 """
@@ -104,11 +107,12 @@ def systems(titles: list[str], library_too: bool = False):
             texts.append(" ".join(s.text.strip() for s in segments).strip())
         return texts
 
-    def engine(hotwords):
+    def engine(hotwords, busy_notes=None):
+        # Every note of a set goes in one call; busy_notes None decodes each as if it had arrived alone.
         return WhisperTranscriber(WhisperConfig(model=MODEL, device="cpu", compute_type="int8", cpu_threads=2,
-                                                beam_size=BEAM_SIZE, hotwords=hotwords))
+                                                beam_size=BEAM_SIZE, hotwords=hotwords, busy_notes=busy_notes))
 
-    bare, fitted = engine([]), engine(titles)
+    bare, fitted, queued = engine([]), engine(titles), engine([], busy_notes=1)
 
     class Before(WhisperTranscriber):
         def _hotwords(self, language):
@@ -130,7 +134,8 @@ def systems(titles: list[str], library_too: bool = False):
     chosen = {"faster-whisper": plain, "faster-whisper + hotwords": library_hotwords} if library_too else {
         "faster-whisper": plain}
     return chosen | {"kefu, no hotwords": kefu(bare), "kefu, titles as before": kefu(before, guard=False),
-                     "kefu, titles fitted": kefu(fitted)}, {"kefu, titles fitted": fitted}
+                     "kefu, titles fitted": kefu(fitted), "kefu, no hotwords, in a queue": kefu(queued)}, {
+        "kefu, titles fitted": fitted}
 
 
 def run(library_too: bool = False) -> dict:

@@ -14,10 +14,12 @@ Every system reads the same notes in one run, the language given, whisper-base i
 - faster-whisper: plain, one clip at a time (the library kefu wraps);
 - kefu (make serve): kefu's engine with `configs/serve.dev.yaml`'s transcriber settings and its catalog hotwords
   setting (0 titles);
-- kefu + titles: the same with the demo catalog's 40 titles as hotwords (fitted to the note's script and guarded).
+- kefu + titles: the same with the demo catalog's 40 titles as hotwords (fitted to the note's script and guarded);
+- kefu (make serve), in a queue: the same as decoded when notes wait (`busy_notes`): greedy, no temperature schedule.
+The kefu systems take every note in one call; each but the last decodes them as a note arriving alone would be.
 Reported per condition: CER, and notes whose text loops or repeats a title. Run from the repository root (after
 `make index`; about 20 minutes on 2 cores):
-    .venv/bin/python benchmarks/asr_mandarin.py
+    .venv/bin/python benchmarks/asr_mandarin.py      (--only SYSTEM ...: those systems again, the rest kept)
 Writes benchmarks/results/asr_mandarin.json and asr_mandarin.png.
 """
 
@@ -129,9 +131,13 @@ def systems(titles: list[str]):
 
     baseline = Baseline()
     settings, served_titles = serve_transcriber_config()
+    # Every note is handed over in one call; served, a note arrives alone (beam 5, the temperature schedule), or in
+    # a queue (busy: `busy_beam_size`, no schedule): one system each.
     served = WhisperConfig(**{**settings, "model": MODEL, "device": "cpu", "compute_type": "int8"})
-    made = WhisperTranscriber(replace(served, hotwords=[*served.hotwords, *titles[:served_titles]]))
-    with_titles = WhisperTranscriber(replace(served, hotwords=[*served.hotwords, *titles]))
+    alone = replace(served, busy_notes=None, hotwords=[*served.hotwords, *titles[:served_titles]])
+    made = WhisperTranscriber(alone)
+    queued = WhisperTranscriber(replace(alone, busy_notes=1))
+    with_titles = WhisperTranscriber(replace(alone, hotwords=[*served.hotwords, *titles]))
 
     def plain(audios):
         return [baseline.transcribe(a, "zh")[0] for a in audios]
@@ -139,17 +145,19 @@ def systems(titles: list[str]):
     def kefu(transcriber):
         return lambda audios: [t.text for t in transcriber.transcribe(audios, language="zh")]
 
-    return {"faster-whisper": plain, "kefu (make serve)": kefu(made), "kefu + titles": kefu(with_titles)}
+    return {"faster-whisper": plain, "kefu (make serve)": kefu(made), "kefu + titles": kefu(with_titles),
+            "kefu (make serve), in a queue": kefu(queued)}
 
 
-def run() -> dict:
+def run(only: list[str] | None = None, earlier: dict | None = None) -> dict:
+    """Every system on every condition; with `only`, just those systems, the others' rows kept from `earlier`."""
     from models.whisper import copied_from_prompt
 
     load = os.getloadavg()[0]
     titles = catalog_titles()
     held = notes()
-    chosen = systems(titles)
-    results: dict = {}
+    chosen = {name: f for name, f in systems(titles).items() if not only or name in only}
+    results: dict = (earlier or {}).get("conditions", {}) if only else {}
     for cond in CONDITIONS:
         audios = [condition(n["audio"], cond, seed=i) for i, n in enumerate(held)]
         refs = [n["text"] for n in held]
@@ -174,6 +182,7 @@ def run() -> dict:
         "conditions": results,
         "default_no_worse_than_plain": {c: r["systems"]["kefu (make serve)"]["cer"]
                                         <= r["systems"]["faster-whisper"]["cer"] for c, r in results.items()},
+        "command": " ".join([".venv/bin/python benchmarks/asr_mandarin.py", *sys.argv[1:]]),
     }
 
 
@@ -201,9 +210,12 @@ def plot(result: dict, path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--only", nargs="+", metavar="SYSTEM",
+                        help="run just these systems and keep the others' rows from the results file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    result = run()
+    earlier = args.out / "asr_mandarin.json"
+    result = run(args.only, json.loads(earlier.read_text()) if args.only and earlier.is_file() else None)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "asr_mandarin.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     plot(result, args.out / "asr_mandarin.png")

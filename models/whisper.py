@@ -182,14 +182,21 @@ class WhisperTranscriber:
         jobs = [self.check(job, i) for i, job in enumerate(jobs)]
         first: dict[tuple, int] = {}
         copies = [first.setdefault(_same_note(job), i) for i, job in enumerate(jobs)]
+        busy = self.busy(len(first))
+        self.stats["busy_batches"] += busy
         if len(first) < len(jobs):
             self.stats["notes_deduplicated"] += len(jobs) - len(first)
             distinct = sorted(first.values())
-            decoded = dict(zip(distinct, self._transcribe_distinct([jobs[i] for i in distinct])))
+            decoded = dict(zip(distinct, self._transcribe_distinct([jobs[i] for i in distinct], busy)))
             return [decoded[i] for i in copies]
-        return self._transcribe_distinct(jobs)
+        return self._transcribe_distinct(jobs, busy)
 
-    def _transcribe_distinct(self, jobs: list[TranscriptionJob]) -> list[Transcript]:
+    def busy(self, notes: int) -> bool:
+        """Whether a batch of `notes` distinct notes means a queue: others wait while it decodes, so it is decoded
+        at `busy_beam_size` and without the temperature schedule (`WhisperConfig.busy_notes`)."""
+        return self.config.busy_notes is not None and notes >= self.config.busy_notes
+
+    def _transcribe_distinct(self, jobs: list[TranscriptionJob], busy: bool) -> list[Transcript]:
         results: dict[int, Transcript] = {}
         spans = [self._speech(job.audio) for job in jobs]
         detected: dict[int, tuple[str, float]] = {}
@@ -205,19 +212,19 @@ class WhisperTranscriber:
             else:
                 groups[(detected[i][0], job.task, self._prompt(job, detected[i][0]))].append(i)
         for (language, task, prompt), members in groups.items():
-            decoded, suspect = self._packed(jobs, spans, members, language, task, prompt)
+            decoded, suspect = self._packed(jobs, spans, members, language, task, prompt, busy)
             for i, segments in decoded.items():
                 results[i] = self._finish(jobs[i], detected[i], segments)
             alone.extend(suspect)
         for i in sorted(alone):
-            results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0])))
+            results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0], busy)))
         # Text copied from the hotwords rather than heard: the note is decoded again without them.
         again = [i for i in results if jobs[i].hotwords and i in detected
                  and copied_from_prompt(results[i].text, self._hotwords(detected[i][0]))]
         if again:
             self.stats["notes_without_hotwords"] += len(again)
             redone = self._transcribe_distinct([replace(jobs[i], language=detected[i][0], hotwords=False)
-                                                for i in again])
+                                                for i in again], busy)
             for i, transcript in zip(again, redone):
                 results[i] = replace(transcript, language_probability=detected[i][1])
         return [results[i] for i in range(len(jobs))]
@@ -271,6 +278,7 @@ class WhisperTranscriber:
         language: str,
         task: str,
         prompt: str | None,
+        busy: bool = False,
     ) -> tuple[dict[int, list[Segment]], list[int]]:
         """Decode the notes `members` (one language, task and prompt) in packed, batched windows.
 
@@ -279,7 +287,7 @@ class WhisperTranscriber:
         window, or a note, whose text looks hallucinated go to the one-by-one path, which has temperature fallback.
         Returns segments per decoded note, and the notes left for the one-by-one path.
         """
-        options = DecodeOptions(self.config.beam_size, self.config.max_new_tokens, prompt)
+        options = DecodeOptions(self._beam(busy), self.config.max_new_tokens, prompt)
         waveforms = {i: jobs[i].audio for i in members}
         parts = [part for i in members for part in split_into_parts(i, spans[i], _WINDOW_BUDGET_S)]
         windows = self._pack(parts, self.config.pack_notes)
@@ -346,15 +354,21 @@ class WhisperTranscriber:
 
         return self.config.temperature_fallback and bool(text) and get_compression_ratio(text) > _COMPRESSION_RATIO_LIMIT
 
-    def _one_by_one(self, job: TranscriptionJob, language: str) -> Iterator[Segment]:
-        """faster-whisper's own `transcribe` on one note, with temperature fallback; segments as they are decoded."""
+    def _beam(self, busy: bool) -> int:
+        return min(self.config.beam_size, self.config.busy_beam_size) if busy else self.config.beam_size
+
+    def _one_by_one(self, job: TranscriptionJob, language: str, busy: bool = False) -> Iterator[Segment]:
+        """faster-whisper's own `transcribe` on one note, with temperature fallback (none when `busy`: the schedule
+        costs up to six decodes of a note whose text stays hallucinated, while the queue waits); segments as they
+        are decoded."""
         first = job.temperature
-        schedule = (first, *(t for t in _FALLBACK_TEMPERATURES if t > first)) if self.config.temperature_fallback else first
+        fallback = self.config.temperature_fallback and not busy
+        schedule = (first, *(t for t in _FALLBACK_TEMPERATURES if t > first)) if fallback else first
         segments, _ = self.model.transcribe(
             job.audio,
             language=language,
             task=job.task,
-            beam_size=self.config.beam_size,
+            beam_size=self._beam(busy),
             vad_filter=self.config.vad_filter,
             vad_parameters=self._vad,
             # Voice notes are short; conditioning on earlier text mostly spreads one misheard word into the next.

@@ -45,6 +45,10 @@ class WhisperConfig:
         gap_s: Silence between packed notes; Whisper closes a segment on it, which is how text finds its note.
             0.5 s beats 1 s on the espeak sets (fewer windows Whisper ends early, lower WER/CER); 0.3 s or 2 s
             let it run notes together more often.
+        busy_notes: A batch of at least this many distinct notes means a queue (requests arrive faster than they
+            are decoded): it is decoded at `busy_beam_size`, and its notes whose text looks hallucinated are decoded
+            once more alone without the temperature schedule. None never lowers the quality; 1 always does.
+        busy_beam_size: Beam width under a queue (1: greedy, about half the decoding time of a packed batch).
         languages: When set, language detection picks among these codes only (e.g. a shop's zh, en, id, th, vi,
             ms, tl); a caller's explicit language is still taken as given.
         hotwords: Shop vocabulary (product names, brand terms) given to the decoder as earlier context on every
@@ -66,6 +70,8 @@ class WhisperConfig:
     pack_notes: bool = True
     batch_windows: int = 8
     gap_s: float = 0.5
+    busy_notes: int | None = 2
+    busy_beam_size: int = 1
     languages: list[str] = field(default_factory=list)
     hotwords: list[str] = field(default_factory=list)
     simplified_chinese: bool = True
@@ -77,14 +83,14 @@ class WhisperConfig:
             raise ValueError("whisper model must be a registry name, a local folder or a hub id")
         if self.device not in _DEVICES:
             raise ValueError(f"whisper device must be one of {list(_DEVICES)}, not {self.device!r}")
-        for name in ("cpu_threads", "num_workers", "beam_size", "batch_windows"):
+        for name in ("cpu_threads", "num_workers", "beam_size", "batch_windows", "busy_beam_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"whisper {name} must be a positive integer, not {value!r}")
-        if self.max_new_tokens is not None and (
-            isinstance(self.max_new_tokens, bool) or not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1
-        ):
-            raise ValueError(f"whisper max_new_tokens must be a positive integer or None, not {self.max_new_tokens!r}")
+        for name in ("max_new_tokens", "busy_notes"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"whisper {name} must be a positive integer or None, not {value!r}")
         if not 0.0 <= self.gap_s <= 5.0:
             raise ValueError(f"whisper gap_s must be between 0 and 5 seconds, not {self.gap_s!r}")
         from faster_whisper.tokenizer import _LANGUAGE_CODES

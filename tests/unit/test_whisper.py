@@ -243,7 +243,8 @@ def test_stream_tells_language_first_then_yields_segments(transcriber):
 
 
 def test_engine_config_is_validated():
-    for options in ({"gap_s": -1.0}, {"batch_windows": 0}, {"languages": ["zz"]}, {"hotwords": [1]}):
+    for options in ({"gap_s": -1.0}, {"batch_windows": 0}, {"languages": ["zz"]}, {"hotwords": [1]},
+                    {"busy_notes": 0}, {"busy_notes": True}, {"busy_beam_size": 0}):
         with pytest.raises(ValueError):
             WhisperConfig(**options)
 
@@ -255,7 +256,7 @@ def test_a_note_whose_text_copies_the_hotwords_is_decoded_again_without_them(tin
     )
     prompts = []
 
-    def decoder(jobs, spans, members, language, task, prompt):
+    def decoder(jobs, spans, members, language, task, prompt, busy=False):
         # A decoder that copies whatever prompt it is given, and hears "我要改地址" without one.
         prompts.append(prompt)
         text = f"{prompt}, {prompt}" if prompt else "我要改地址"
@@ -269,3 +270,39 @@ def test_a_note_whose_text_copies_the_hotwords_is_decoded_again_without_them(tin
     prompts.clear()
     [english] = shop.transcribe([noise(1.0, 4)], language="en")
     assert english.text == "我要改地址" and prompts == [None]
+
+
+def test_a_queue_is_decoded_greedily_and_without_the_temperature_schedule(tiny_whisper, monkeypatch):
+    import models.whisper as engine
+
+    shop = WhisperTranscriber(WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=3, vad_filter=False,
+                                            max_new_tokens=8, busy_notes=2, busy_beam_size=1))
+    beams, alone = [], []
+    decode = engine.decode_windows
+
+    def counted(model, audios, language, task, options):
+        beams.append(options.beam_size)
+        return decode(model, audios, language, task, options)
+
+    def one_by_one(audio, **options):
+        alone.append((options["beam_size"], options["temperature"]))
+        return iter(()), None
+
+    monkeypatch.setattr(engine, "decode_windows", counted)
+    monkeypatch.setattr(shop.model, "transcribe", one_by_one)
+    note = noise(1.0, 5)
+    shop.transcribe([note, note.copy()], language="en")  # one distinct note: no queue
+    assert set(beams) == {3} and shop.stats["busy_batches"] == 0
+    beams.clear()
+    shop.transcribe([noise(1.0, 6), noise(1.0, 7)], language="en")
+    assert set(beams) == {1} and shop.stats["busy_batches"] == 1
+    # The one-by-one path (word timestamps take it): the whole schedule alone, one temperature in a queue.
+    alone.clear()
+    shop.transcribe([noise(1.0, 8)], language="en", word_timestamps=True)
+    shop.transcribe([noise(1.0, 8), noise(1.0, 9)], language="en", word_timestamps=True)
+    assert alone[0] == (3, (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) and alone[1:] == [(1, 0.0), (1, 0.0)]
+    # busy_notes None never lowers the quality.
+    beams.clear()
+    shop.config.busy_notes = None
+    shop.transcribe([noise(1.0, 10), noise(1.0, 11)], language="en")
+    assert set(beams) == {3}
