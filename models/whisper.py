@@ -42,6 +42,8 @@ _TANGLE_S = 0.3
 # A window's last timestamp must come this close to a part's end for the part to count as decoded (VAD pads speech
 # by 0.4 s each side, and Whisper times the end of speech a little early).
 _COVER_S = 1.5
+# A detected language less likely than this is a guess: the temperature schedule does not fix a wrong language.
+_SURE_LANGUAGE = 0.6
 # Rounds of decoding leftovers before the notes still unfinished go to faster-whisper's own loop.
 _MAX_ROUNDS = 4
 # Below this peak amplitude a waveform is digital silence, whatever VAD thinks (and VAD may be off).
@@ -217,7 +219,12 @@ class WhisperTranscriber:
                 results[i] = self._finish(jobs[i], detected[i], segments)
             alone.extend(suspect)
         for i in sorted(alone):
-            results[i] = self._finish(jobs[i], detected[i], list(self._one_by_one(jobs[i], detected[i][0], busy)))
+            # Whisper unsure of the language (espeak-ng's Mandarin heard as Thai): the schedule would sample the
+            # same wrong language up to five more times, so the note gets the one decode.
+            unsure = detected[i][1] < _SURE_LANGUAGE
+            self.stats["notes_unsure_language"] += unsure
+            segments = self._one_by_one(jobs[i], detected[i][0], busy, schedule=not (busy or unsure))
+            results[i] = self._finish(jobs[i], detected[i], list(segments))
         # Text copied from the hotwords rather than heard: the note is decoded again without them.
         again = [i for i in results if jobs[i].hotwords and i in detected
                  and copied_from_prompt(results[i].text, self._hotwords(detected[i][0]))]
@@ -357,13 +364,14 @@ class WhisperTranscriber:
     def _beam(self, busy: bool) -> int:
         return min(self.config.beam_size, self.config.busy_beam_size) if busy else self.config.beam_size
 
-    def _one_by_one(self, job: TranscriptionJob, language: str, busy: bool = False) -> Iterator[Segment]:
-        """faster-whisper's own `transcribe` on one note, with temperature fallback (none when `busy`: the schedule
-        costs up to six decodes of a note whose text stays hallucinated, while the queue waits); segments as they
-        are decoded."""
+    def _one_by_one(self, job: TranscriptionJob, language: str, busy: bool = False,
+                    schedule: bool = True) -> Iterator[Segment]:
+        """faster-whisper's own `transcribe` on one note, with temperature fallback when the config and `schedule`
+        allow (the schedule costs up to six decodes of a note whose text stays hallucinated); segments as they are
+        decoded."""
         first = job.temperature
-        fallback = self.config.temperature_fallback and not busy
-        schedule = (first, *(t for t in _FALLBACK_TEMPERATURES if t > first)) if fallback else first
+        fallback = self.config.temperature_fallback and schedule
+        temperatures = (first, *(t for t in _FALLBACK_TEMPERATURES if t > first)) if fallback else first
         segments, _ = self.model.transcribe(
             job.audio,
             language=language,
@@ -374,7 +382,7 @@ class WhisperTranscriber:
             # Voice notes are short; conditioning on earlier text mostly spreads one misheard word into the next.
             condition_on_previous_text=False,
             initial_prompt=self._prompt(job, language),
-            temperature=schedule,
+            temperature=temperatures,
             word_timestamps=job.word_timestamps,
             max_new_tokens=self.config.max_new_tokens,
         )

@@ -306,3 +306,21 @@ def test_a_queue_is_decoded_greedily_and_without_the_temperature_schedule(tiny_w
     shop.config.busy_notes = None
     shop.transcribe([noise(1.0, 10), noise(1.0, 11)], language="en")
     assert set(beams) == {3}
+
+
+def test_a_note_in_a_language_whisper_only_guesses_gets_one_decode_not_the_schedule(tiny_whisper, monkeypatch):
+    shop = WhisperTranscriber(WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=3, vad_filter=False,
+                                            max_new_tokens=8))
+    alone = []
+
+    def one_by_one(audio, **options):
+        alone.append((options["language"], options["beam_size"], options["temperature"]))
+        return iter(()), None
+
+    monkeypatch.setattr(shop.model, "transcribe", one_by_one)
+    for guess in (("th", 0.45), ("en", 0.9)):
+        monkeypatch.setattr(shop, "_detect", lambda audio, spans, guess=guess: guess)
+        [got] = shop.transcribe([noise(1.0, 12)], word_timestamps=True)
+        assert (got.language, got.language_probability) == guess
+    assert alone == [("th", 3, 0.0), ("en", 3, (0.0, 0.2, 0.4, 0.6, 0.8, 1.0))]
+    assert shop.stats["notes_unsure_language"] == 1
