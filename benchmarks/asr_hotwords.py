@@ -10,8 +10,7 @@ given, whisper-base int8 on CPU, beam 5, VAD on:
 - kefu, titles as before: every catalog title in every note's prompt, nothing checked (what `catalog.hotwords: 40`
   did until this benchmark);
 - kefu, titles fitted: only the titles in the note's script, and text copied from them decoded again without them;
-- kefu, no hotwords, in a queue: as kefu decodes notes that wait for one another (`busy_notes`): greedy, no
-  temperature schedule.
+- kefu, no hotwords, in a queue: as kefu decodes notes that wait for one another (`busy_notes`): greedy.
 The kefu systems take a set's notes in one call; all but the last decode them as notes arriving alone would be.
 Reported per set (language × names a product or not): WER (English) or CER (Mandarin), and notes whose text repeats a
 title or loops. Run from the repository root (after `make index`, about 14 minutes on 2 cores):

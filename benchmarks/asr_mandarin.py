@@ -15,7 +15,7 @@ Every system reads the same notes in one run, the language given, whisper-base i
 - kefu (make serve): kefu's engine with `configs/serve.dev.yaml`'s transcriber settings and its catalog hotwords
   setting (0 titles);
 - kefu + titles: the same with the demo catalog's 40 titles as hotwords (fitted to the note's script and guarded);
-- kefu (make serve), in a queue: the same as decoded when notes wait (`busy_notes`): greedy, no temperature schedule.
+- kefu (make serve), in a queue: the same as decoded when notes wait (`busy_notes`): greedy.
 The kefu systems take every note in one call; each but the last decodes them as a note arriving alone would be.
 Reported per condition: CER, and notes whose text loops or repeats a title. Run from the repository root (after
 `make index`; about 20 minutes on 2 cores):

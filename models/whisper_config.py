@@ -46,8 +46,7 @@ class WhisperConfig:
             0.5 s beats 1 s on the espeak sets (fewer windows Whisper ends early, lower WER/CER); 0.3 s or 2 s
             let it run notes together more often.
         busy_notes: A batch of at least this many distinct notes means a queue (requests arrive faster than they
-            are decoded): it is decoded at `busy_beam_size`, and its notes whose text looks hallucinated are decoded
-            once more alone without the temperature schedule. None never lowers the quality; 1 always does.
+            are decoded): it is decoded at `busy_beam_size`. None keeps `beam_size` always; 1 never does.
         busy_beam_size: Beam width under a queue (1: greedy, about half the decoding time of a packed batch).
         languages: When set, language detection picks among these codes only (e.g. a shop's zh, en, id, th, vi,
             ms, tl); a caller's explicit language is still taken as given.
