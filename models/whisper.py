@@ -186,12 +186,13 @@ class WhisperTranscriber:
         copies = [first.setdefault(_same_note(job), i) for i, job in enumerate(jobs)]
         busy = self.busy(len(first))
         self.stats["busy_batches"] += busy
+        beam = min(self.config.beam_size, self.config.busy_beam_size) if busy else self.config.beam_size
         if len(first) < len(jobs):
             self.stats["notes_deduplicated"] += len(jobs) - len(first)
             distinct = sorted(first.values())
-            decoded = dict(zip(distinct, self._transcribe_distinct([jobs[i] for i in distinct], busy)))
+            decoded = dict(zip(distinct, self._transcribe_distinct([jobs[i] for i in distinct], beam)))
             return [decoded[i] for i in copies]
-        return self._transcribe_distinct(jobs, busy)
+        return self._transcribe_distinct(jobs, beam)
 
     def busy(self, notes: int) -> bool:
         """Whether a batch of `notes` distinct notes means a queue: others wait while it decodes, so it is decoded
@@ -199,7 +200,7 @@ class WhisperTranscriber:
         decoding keeps its loops (Mandarin CER 1.32 against 0.71 with it, benchmarks/asr_mandarin.py)."""
         return self.config.busy_notes is not None and notes >= self.config.busy_notes
 
-    def _transcribe_distinct(self, jobs: list[TranscriptionJob], busy: bool) -> list[Transcript]:
+    def _transcribe_distinct(self, jobs: list[TranscriptionJob], beam: int) -> list[Transcript]:
         results: dict[int, Transcript] = {}
         spans = [self._speech(job.audio) for job in jobs]
         detected: dict[int, tuple[str, float]] = {}
@@ -215,7 +216,7 @@ class WhisperTranscriber:
             else:
                 groups[(detected[i][0], job.task, self._prompt(job, detected[i][0]))].append(i)
         for (language, task, prompt), members in groups.items():
-            decoded, suspect = self._packed(jobs, spans, members, language, task, prompt, busy)
+            decoded, suspect = self._packed(jobs, spans, members, language, task, prompt, beam)
             for i, segments in decoded.items():
                 results[i] = self._finish(jobs[i], detected[i], segments)
             alone.extend(suspect)
@@ -224,7 +225,7 @@ class WhisperTranscriber:
             # same wrong language up to five more times, so the note gets the one decode.
             unsure = detected[i][1] < _SURE_LANGUAGE
             self.stats["notes_unsure_language"] += unsure
-            segments = self._one_by_one(jobs[i], detected[i][0], busy, schedule=not unsure)
+            segments = self._one_by_one(jobs[i], detected[i][0], beam, schedule=not unsure)
             results[i] = self._finish(jobs[i], detected[i], list(segments))
         # Text copied from the hotwords rather than heard: the note is decoded again without them.
         again = [i for i in results if jobs[i].hotwords and i in detected
@@ -232,7 +233,7 @@ class WhisperTranscriber:
         if again:
             self.stats["notes_without_hotwords"] += len(again)
             redone = self._transcribe_distinct([replace(jobs[i], language=detected[i][0], hotwords=False)
-                                                for i in again], busy)
+                                                for i in again], beam)
             for i, transcript in zip(again, redone):
                 results[i] = replace(transcript, language_probability=detected[i][1])
         return [results[i] for i in range(len(jobs))]
@@ -286,7 +287,7 @@ class WhisperTranscriber:
         language: str,
         task: str,
         prompt: str | None,
-        busy: bool = False,
+        beam: int,
     ) -> tuple[dict[int, list[Segment]], list[int]]:
         """Decode the notes `members` (one language, task and prompt) in packed, batched windows.
 
@@ -295,7 +296,7 @@ class WhisperTranscriber:
         window, or a note, whose text looks hallucinated go to the one-by-one path, which has temperature fallback.
         Returns segments per decoded note, and the notes left for the one-by-one path.
         """
-        options = DecodeOptions(self._beam(busy), self.config.max_new_tokens, prompt)
+        options = DecodeOptions(beam, self.config.max_new_tokens, prompt)
         waveforms = {i: jobs[i].audio for i in members}
         parts = [part for i in members for part in split_into_parts(i, spans[i], _WINDOW_BUDGET_S)]
         windows = self._pack(parts, self.config.pack_notes)
@@ -362,10 +363,7 @@ class WhisperTranscriber:
 
         return self.config.temperature_fallback and bool(text) and get_compression_ratio(text) > _COMPRESSION_RATIO_LIMIT
 
-    def _beam(self, busy: bool) -> int:
-        return min(self.config.beam_size, self.config.busy_beam_size) if busy else self.config.beam_size
-
-    def _one_by_one(self, job: TranscriptionJob, language: str, busy: bool = False,
+    def _one_by_one(self, job: TranscriptionJob, language: str, beam: int | None = None,
                     schedule: bool = True) -> Iterator[Segment]:
         """faster-whisper's own `transcribe` on one note, with temperature fallback when the config and `schedule`
         allow (the schedule costs up to six decodes of a note whose text stays hallucinated); segments as they are
@@ -377,7 +375,7 @@ class WhisperTranscriber:
             job.audio,
             language=language,
             task=job.task,
-            beam_size=self._beam(busy),
+            beam_size=beam or self.config.beam_size,
             vad_filter=self.config.vad_filter,
             vad_parameters=self._vad,
             # Voice notes are short; conditioning on earlier text mostly spreads one misheard word into the next.

@@ -256,7 +256,7 @@ def test_a_note_whose_text_copies_the_hotwords_is_decoded_again_without_them(tin
     )
     prompts = []
 
-    def decoder(jobs, spans, members, language, task, prompt, busy=False):
+    def decoder(jobs, spans, members, language, task, prompt, beam):
         # A decoder that copies whatever prompt it is given, and hears "我要改地址" without one.
         prompts.append(prompt)
         text = f"{prompt}, {prompt}" if prompt else "我要改地址"
