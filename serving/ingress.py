@@ -369,6 +369,8 @@ async def _json_body(request: Request) -> Any:
         return json.loads(await request.body() or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"body is not valid JSON: {exc}", "invalid_json") from exc
+    except RecursionError as exc:  # the C decoder gives up on arrays or objects nested thousands deep
+        raise ApiError(400, "body is nested too deeply to be a message", "invalid_json") from exc
 
 
 async def _form(request: Request):
