@@ -39,7 +39,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from benchmarks.asr_accuracy import BEAM_SIZE, MODEL, Baseline, machine, provenance  # noqa: E402
 from benchmarks.asr_metrics import cer, wer  # noqa: E402
 from benchmarks.asr_set import speak, to_pinyin  # noqa: E402
-from models.media_audio import decode_audio  # noqa: E402
+from media.audio import decode_audio  # noqa: E402
 
 logger = logging.getLogger("kefu.benchmarks")
 SCRIPTS = ROOT / "benchmarks" / "heldout" / "voice" / "scripts.json"

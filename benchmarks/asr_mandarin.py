@@ -45,7 +45,7 @@ from benchmarks.asr_accuracy import BEAM_SIZE, MODEL, Baseline, machine, provena
 from benchmarks.asr_hotwords import SCRIPTS, catalog_titles  # noqa: E402
 from benchmarks.asr_metrics import cer  # noqa: E402
 from benchmarks.asr_set import to_pinyin  # noqa: E402
-from models.media_audio import decode_audio  # noqa: E402
+from media.audio import decode_audio  # noqa: E402
 from models.whisper_packing import SAMPLE_RATE  # noqa: E402
 
 logger = logging.getLogger("kefu.benchmarks")

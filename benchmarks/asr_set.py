@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.errors import MediaError  # noqa: E402
-from models.media_audio import decode_audio  # noqa: E402
+from media.audio import decode_audio  # noqa: E402
 
 logger = logging.getLogger("kefu.benchmarks")
 
@@ -186,7 +186,7 @@ class Note:
 
     Attributes:
         id: Stable name, e.g. "en-017".
-        audio: 16 kHz mono float32 waveform, decoded by `models.media.decode_audio` as the service decodes uploads.
+        audio: 16 kHz mono float32 waveform, decoded by `media.audio.decode_audio` as the service decodes uploads.
         text: What was said: the reference transcript (Chinese characters for Mandarin, never the pinyin).
         language: ISO 639-1 code ("en", "zh", "id", "ms", "vi", "th").
         voice: espeak-ng voice that spoke it.

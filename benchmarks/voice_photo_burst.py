@@ -71,8 +71,8 @@ def compute_bound(notes: list[bytes], photos: list[bytes], config: dict, repeats
     from models import load_detector, load_embedder, load_transcriber
     from models.detector import DetectorConfig
     from models.embedder import EmbedderConfig
-    from models.media import decode_image
-    from models.media_audio import decode_audio
+    from media.image import decode_image
+    from media.audio import decode_audio
     from models.whisper import TranscriptionJob, WhisperConfig
 
     served = WhisperConfig(**config["transcriber"])

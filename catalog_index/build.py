@@ -23,6 +23,7 @@ from catalog_index.errors import CatalogError
 from catalog_index.index import CatalogIndex
 from catalog_index.index_files import REPORT_FILE
 from catalog_index.shards import Shard, ShardStore, plan_fingerprint
+from media.image import for_embedding, read_image_file
 
 if TYPE_CHECKING:
     from models.types import Embedder
@@ -104,39 +105,28 @@ def image_jobs(products: Iterable[CatalogProduct]) -> list[ImageJob]:
     return [ImageJob(product.sku, path) for product in products for path in product.images]
 
 
-def load_image(path: Path, size: int = 448) -> Image.Image:
-    """An RGB image whose shorter side is about `size` or more (large JPEGs are decoded at reduced scale).
+def load_image(path: Path) -> Image.Image:
+    """A catalog photo as the embedder is given it: decoded as an uploaded photo is, then bounded in size.
 
     Raises:
-        OSError, ValueError, Image.DecompressionBombError: Missing, undecodable or absurdly large file.
+        OSError, MediaError: Missing, undecodable or absurdly large file.
     """
-    with Image.open(path) as image:
-        if image.format == "JPEG":
-            # DCT-domain downscaling (1/2, 1/4, 1/8) keeps at least `size` on both sides and decodes ~3x faster.
-            image.draft("RGB", (size, size))
-        rgb = image.convert("RGB")
-    shorter = min(rgb.size)
-    if shorter > 2 * size:
-        # The embedder resizes to ~224 anyway; smaller decoded photos keep the prefetch queue's memory bounded.
-        scale = 2 * size / shorter
-        rgb = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
-                         Image.Resampling.BICUBIC, reducing_gap=2.0)
-    return rgb
+    return for_embedding(read_image_file(path))
 
 
-def try_load(job: ImageJob, size: int) -> tuple[ImageJob, Image.Image | None, str]:
+def try_load(job: ImageJob) -> tuple[ImageJob, Image.Image | None, str]:
     """(job, its decoded photo, "") or (job, None, why it cannot be used); never raises for a bad file."""
     if not job.path.is_file():
         return job, None, "missing file"
     try:
-        return job, load_image(job.path, size), ""
+        return job, load_image(job.path), ""
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         # Pillow reports truncated or foreign data as OSError/SyntaxError/ValueError depending on the codec.
         return job, None, f"cannot decode: {exc}"
 
 
-def decode_images(jobs: Iterable[ImageJob], workers: int = 2, prefetch: int = 64,
-                  size: int = 448) -> Iterator[tuple[ImageJob, Image.Image | None, str]]:
+def decode_images(jobs: Iterable[ImageJob], workers: int = 2,
+                  prefetch: int = 64) -> Iterator[tuple[ImageJob, Image.Image | None, str]]:
     """Decode stage: (job, image or None, reason) in job order, decoding up to `prefetch` photos ahead.
 
     Decoding runs in threads (Pillow releases the GIL) while the caller embeds the previous batch; the window is
@@ -145,7 +135,7 @@ def decode_images(jobs: Iterable[ImageJob], workers: int = 2, prefetch: int = 64
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kefu-decode") as pool:
         pending: deque[Future] = deque()
         for job in jobs:
-            pending.append(pool.submit(try_load, job, size))
+            pending.append(pool.submit(try_load, job))
             if len(pending) >= prefetch:
                 yield pending.popleft().result()
         while pending:

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger("kefu.catalog_index")
 
 
-def decode(batch: dict[str, np.ndarray], size: int = 448) -> dict[str, Any]:
+def decode(batch: dict[str, np.ndarray]) -> dict[str, Any]:
     """Ray Data stage: the photos of a batch of plan entries as HWC uint8 arrays (1×1 placeholder when unusable)."""
     from catalog_index.build import ImageJob
 
     pixels, ok, reasons = [], [], []
     for sku, path in zip(batch["sku"].tolist(), batch["path"].tolist()):
-        _job, image, reason = try_load(ImageJob(sku, Path(path)), size)
+        _job, image, reason = try_load(ImageJob(sku, Path(path)))
         ok.append(image is not None)
         reasons.append(reason)
         pixels.append(np.asarray(image) if image is not None else np.zeros((1, 1, 3), dtype=np.uint8))

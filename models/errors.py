@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Bad user media is media's own error; the model layer raises the same ones for inputs it cannot use.
+from media.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia  # noqa: F401
+
 
 class ModelError(Exception):
     """Base for errors raised by kefu's model layer."""
@@ -16,30 +19,6 @@ class WeightsNotFound(ModelError):
 
 class ChecksumMismatch(ModelError):
     """Assembled weights do not have the sha256 the registry pins; the bad output has been deleted."""
-
-
-class MediaError(ModelError, ValueError):
-    """Media a user sent cannot be used. `code` is a stable machine-readable reason for API clients."""
-
-    code: str = "invalid_media"
-
-
-class InvalidMedia(MediaError):
-    """The file is of a known kind but undecodable, truncated or empty."""
-
-    code = "invalid_media"
-
-
-class UnsupportedMedia(MediaError):
-    """The file is not audio, not an image or not a video at all (or a codec this FFmpeg build lacks)."""
-
-    code = "unsupported_media"
-
-
-class MediaTooLarge(MediaError):
-    """The file is over a byte, pixel or duration limit."""
-
-    code = "media_too_large"
 
 
 class UnsupportedOperation(ModelError):

@@ -160,7 +160,7 @@ class WhisperTranscriber:
         """One Transcript per waveform, all decoded together. Silence is a valid result: text "" and no segments.
 
         Args:
-            audios: 16 kHz mono waveforms (float32 in [-1, 1]), as `models.media.decode_audio` returns.
+            audios: 16 kHz mono waveforms (float32 in [-1, 1]), as `media.audio.decode_audio` returns.
             language: ISO 639-1 code to force ("zh", "en", ...); detected per waveform when None.
             prompt: Vocabulary hint (product names, brand terms) fed to the decoder as earlier context.
             task: "transcribe", or "translate" for English text.

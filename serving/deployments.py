@@ -82,7 +82,7 @@ class Transcriber(_Ready):
         yield {"type": "transcript.text.done", "text": join_texts(texts, info.language, info.task)}
 
     def _job(self, audio: bytes, options: dict[str, Any]):
-        from models.media_audio import decode_audio
+        from media.audio import decode_audio
         from models.whisper import TranscriptionJob
 
         waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
@@ -122,7 +122,7 @@ class DefectDetector(_Ready):
     async def detect(self, image: bytes) -> dict:
         """{width, height, defects: boxes with display names and location, issues: one per label with severity}."""
         from aftersales.defects import PhotoDetections, describe
-        from models.media import decode_image
+        from media.image import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
         found = await self._detect_batch(picture)
@@ -148,7 +148,7 @@ class ScreenReader(_Ready):
 
     async def read(self, image: bytes) -> dict:
         """{screenshot, text, lines: [{text, score, box}], flat}."""
-        from models.media import decode_image
+        from media.image import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
         return asdict(await asyncio.to_thread(self.model.read_one, picture))
@@ -170,10 +170,10 @@ class Embedder(_Ready):
         return {"name": self.model.name, "dim": self.model.dim, "supports_text": self.model.supports_text}
 
     async def embed_images(self, images: list[bytes]) -> np.ndarray:
-        from models.media import decode_image
+        from media.image import decode_image, for_embedding
 
         pictures = await asyncio.to_thread(
-            lambda: [decode_image(data, max_pixels=self.limits.max_image_pixels) for data in images]
+            lambda: [for_embedding(decode_image(data, max_pixels=self.limits.max_image_pixels)) for data in images]
         )
         return await self.embed_pictures(pictures)
 
@@ -247,7 +247,7 @@ class CatalogSearch(_Ready):
 
     async def search_video(self, video: bytes, top_k: int | None = None) -> list[dict]:
         from catalog_index.video import identify_video
-        from models.media import decode_video_frames
+        from media.video import decode_video_frames
 
         top_k = top_k or self.settings.top_k
         index = await self._checked()

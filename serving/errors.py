@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import errors as aftersales_errors
 from catalog_index import errors as catalog_errors
+from media import errors as media_errors
 from models import errors as model_errors
 
 logger = logging.getLogger("kefu.serving")
@@ -42,9 +43,9 @@ class ApiError(Exception):
 
 # Most specific first: the first class an exception is an instance of decides its status.
 _STATUS: list[tuple[type[BaseException], int, str]] = [
-    (model_errors.MediaTooLarge, 413, "invalid_request_error"),
-    (model_errors.UnsupportedMedia, 415, "invalid_request_error"),
-    (model_errors.MediaError, 400, "invalid_request_error"),
+    (media_errors.MediaTooLarge, 413, "invalid_request_error"),
+    (media_errors.UnsupportedMedia, 415, "invalid_request_error"),
+    (media_errors.MediaError, 400, "invalid_request_error"),
     (model_errors.UnsupportedOperation, 400, "invalid_request_error"),
     (catalog_errors.IndexMismatch, 503, "service_unavailable"),
     (catalog_errors.IndexNotFound, 503, "service_unavailable"),
@@ -120,7 +121,7 @@ def install(app: FastAPI) -> None:
 
     # Registered per base class (not for Exception) so Starlette answers them in its ExceptionMiddleware and does
     # not re-raise them as server errors; Ray's RayTaskError(Original) is found through its MRO.
-    for cls in (ApiError, model_errors.ModelError, catalog_errors.CatalogError, aftersales_errors.AftersalesError,
+    for cls in (ApiError, media_errors.MediaError, model_errors.ModelError, catalog_errors.CatalogError, aftersales_errors.AftersalesError,
                 RayError, asyncio.TimeoutError, TimeoutError):
         app.add_exception_handler(cls, _domain)
 

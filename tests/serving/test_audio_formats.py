@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from models.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
-from models.media_audio import decode_audio
+from media.audio import decode_audio
 from tests.audio_media import AUDIO_FORMATS, AUDIO_MIME, DURATION_TOLERANCE_S, encode_audio, speech_samples, tone
 from tests.serving.conftest import free_port, start_kefu, stop_kefu, tiny_args
 from tests.serving.test_api import assert_envelope

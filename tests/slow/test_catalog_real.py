@@ -122,7 +122,7 @@ def test_video_of_a_product_votes_for_it(embedder, demo_index):
 
 
 def _decode(video: bytes) -> list[tuple[float, Image.Image]]:
-    from models.media import decode_video_frames
+    from media.video import decode_video_frames
 
     return decode_video_frames(video, max_frames=32, max_seconds=10)
 

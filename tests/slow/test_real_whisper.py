@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import registry
-from models.media_audio import decode_audio
+from media.audio import decode_audio
 from models.whisper import WhisperConfig, WhisperTranscriber
 from tests.media import espeak_wav
 

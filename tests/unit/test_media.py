@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
-from models.media import decode_image, decode_video_frames
-from models.media_audio import decode_audio
+from media.audio import decode_audio
+from media.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
+from media.image import decode_image
+from media.video import decode_video_frames
 
 # (container, encoder, encoder sample rate): what WeChat, WhatsApp, browsers and phones record voice notes in.
 AUDIO_FORMATS = [
@@ -312,7 +313,7 @@ def test_unknown_bytes_stay_unsupported_after_ultralytics_patches_pillow():
     # ultralytics swaps Image.open for a wrapper that tries to install a HEIF plugin on unknown input.
     import ultralytics  # noqa: F401
 
-    from models.media import decode_image
+    from media.image import decode_image
 
     with pytest.raises(UnsupportedMedia):
         decode_image(b"GIF89a-not-really-an-image")

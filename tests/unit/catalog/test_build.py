@@ -134,11 +134,11 @@ def test_decoding_keeps_job_order_with_a_small_window():
     assert all(image is not None and image.mode == "RGB" for _, image, _ in decoded)
 
 
-def test_large_jpegs_are_decoded_at_reduced_scale(tmp_path):
+def test_large_photos_reach_the_embedder_bounded_in_size(tmp_path):
     big = tmp_path / "big.jpg"
     Image.new("RGB", (4000, 3000), (200, 40, 40)).save(big, quality=80)
-    image = load_image(big, size=448)
-    assert image.mode == "RGB" and 448 <= min(image.size) <= 896
+    image = load_image(big)
+    assert image.mode == "RGB" and min(image.size) == 896
     assert image.size[0] / image.size[1] == pytest.approx(4 / 3, rel=0.02)
     png = tmp_path / "grey.png"
     Image.new("L", (50, 40), 128).save(png)
@@ -188,3 +188,50 @@ def test_cli_verify_of_nothing_exits_non_zero(tmp_path, capsys):
 
     assert main(["verify", "--index", str(tmp_path / "nothing")]) == 1
     assert "no catalog index" in capsys.readouterr().err
+
+
+def _catalog_of(tmp_path: Path, photos: dict[str, bytes]) -> Path:
+    (tmp_path / "images").mkdir()
+    rows = ["sku,title,description,category,price,currency,stock,presale,restock_date,style_tags,image"]
+    for sku, data in photos.items():
+        name = sku + (".png" if data.startswith(b"\x89PNG") else ".jpg")
+        (tmp_path / "images" / name).write_bytes(data)
+        rows.append(f"{sku},{sku} title,,apparel,10.00,CNY,1,false,,,images/{name}")
+    (tmp_path / "catalog.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return tmp_path / "catalog.csv"
+
+
+def test_the_build_and_a_request_embed_one_photo_identically(tmp_path):
+    """A phone photo rotated by EXIF, a PNG with transparency and a large JPEG give the index and a customer's
+    message the same vector: both decode with media.image and bound the size the same way."""
+    import io
+
+    from media.image import decode_image, for_embedding
+
+    # Horizontal stripes over a colour ramp: a quarter turn changes every gradient's orientation.
+    rows, cols = np.mgrid[0:240, 0:360]
+    scene = Image.fromarray(np.stack([(rows // 12 % 2) * 200 + 30, cols * 255 // 360,
+                                      np.full_like(rows, 90)], axis=-1).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display", as phones save portrait shots
+    rotated, transparent, large = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    scene.save(rotated, "JPEG", quality=90, exif=exif.tobytes())
+    rgba = scene.convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(scene.size))
+    rgba.save(transparent, "PNG")
+    scene.resize((2400, 1600)).save(large, "JPEG", quality=85)
+    photos = {"ROT": rotated.getvalue(), "RGBA": transparent.getvalue(), "BIG": large.getvalue()}
+
+    embedder = HistogramEmbedder()
+    build_index(_catalog_of(tmp_path, photos), tmp_path / "index", embedder, progress=False)
+    index = open_index(tmp_path / "index")
+    for sku, data in photos.items():
+        asked = embedder.embed_images([for_embedding(decode_image(data))])
+        best = index.search(asked, 1)[0][0]
+        assert best.sku == sku and best.score == pytest.approx(1.0, abs=1e-5), sku
+    # What the build did before (Pillow's open and convert: no EXIF rotation, alpha dropped) is another vector,
+    # so the check above can tell the two decodings apart.
+    for sku in ("ROT", "RGBA"):
+        naive = embedder.embed_images([Image.open(io.BytesIO(photos[sku])).convert("RGB")])[0]
+        asked = embedder.embed_images([for_embedding(decode_image(photos[sku]))])[0]
+        assert float(naive @ asked) < 0.99, sku

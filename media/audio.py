@@ -5,8 +5,8 @@ from __future__ import annotations
 import av
 import numpy as np
 
-from models.errors import InvalidMedia, MediaTooLarge, UnsupportedMedia
-from models.media import _duration, _open_av, _reason
+from media import av_open
+from media.errors import InvalidMedia, MediaTooLarge, UnsupportedMedia
 
 
 # Leading bytes of the audio containers shops receive. A file that starts like one yet FFmpeg cannot open is a damaged
@@ -53,13 +53,13 @@ def _audio_kind(data: bytes) -> str | None:
 
 def _open_audio(data: bytes) -> av.container.InputContainer:
     try:
-        return _open_av(data, "an audio")
+        return av_open.open_av(data, "an audio")
     except UnsupportedMedia as exc:
         kind = _audio_kind(data)
         if kind is None:
             raise
         cause = exc.__cause__
-        reason = _reason(cause) if isinstance(cause, av.error.FFmpegError) else str(exc)
+        reason = av_open.reason(cause) if isinstance(cause, av.error.FFmpegError) else str(exc)
         raise InvalidMedia(f"this looks like {kind} audio but it cannot be read: truncated or corrupt ({reason})") from exc
 
 
@@ -99,7 +99,7 @@ def _announced_seconds(data: bytes, container: av.container.InputContainer, stre
         return None
     if stream.duration is None and len(container.streams) > 1:
         return None  # the container's duration is its longest track's, maybe a video's
-    return _duration(container, stream)
+    return av_open.duration(container, stream)
 
 
 def decode_audio(data: bytes, *, sample_rate: int = 16_000, max_seconds: float = 120.0) -> np.ndarray:
@@ -149,7 +149,7 @@ def decode_audio(data: bytes, *, sample_rate: int = 16_000, max_seconds: float =
         except MediaTooLarge:
             raise
         except av.error.FFmpegError as exc:
-            raise InvalidMedia(f"audio could not be decoded, truncated or corrupt ({_reason(exc)})") from exc
+            raise InvalidMedia(f"audio could not be decoded, truncated or corrupt ({av_open.reason(exc)})") from exc
         except ValueError as exc:
             # PyAV's resampler refuses frames whose format changes mid-stream.
             raise InvalidMedia(f"audio could not be decoded: {exc}") from exc

@@ -1,135 +1,16 @@
-"""Decode user media safely: images with Pillow, video frames with PyAV (audio: `media_audio`), failures a MediaError."""
+"""Video frames from untrusted bytes: frames spread over the clip plus the first of each scene, in time order."""
 
 from __future__ import annotations
 
-import io
-import logging
-import struct
-import sys
 from dataclasses import dataclass
 
 import av
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from models.errors import InvalidMedia, MediaTooLarge, UnsupportedMedia
-
-logger = logging.getLogger("kefu.models")
-
-# Formats a shopper's phone or browser sends. Naming them keeps Pillow's rarer (and less hardened) decoders away
-# from untrusted bytes.
-_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO", "AVIF", "HEIF")
-# Headers round durations and codecs pad the last frame: allow this much past a limit before calling it too long.
-_DURATION_SLACK_S = 1.0
-
-
-def _pillow_open():
-    """Pillow's own Image.open.
-
-    Importing ultralytics replaces Image.open process-wide with a wrapper that, on input Pillow cannot identify,
-    tries to pip-install a HEIF plugin: on an offline replica that turns a customer's bad upload into an
-    ImportError. Untrusted bytes go straight to Pillow instead.
-    """
-    patches = sys.modules.get("ultralytics.utils.patches")
-    return getattr(patches, "_image_open", None) or Image.open
-
-
-def _check_bytes(data: bytes) -> None:
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"media must be bytes, not {type(data).__name__}")
-    if len(data) == 0:
-        raise InvalidMedia("empty file")
-
-
-# ---------------------------------------------------------------------------------------------------------- images
-
-
-def decode_image(data: bytes, *, max_pixels: int = 40_000_000) -> Image.Image:
-    """Photo bytes → an RGB image, rotated as its EXIF orientation says (first frame of animated images).
-
-    Raises:
-        InvalidMedia: Empty, truncated or corrupt image.
-        UnsupportedMedia: Not an image Pillow reads (JPEG, PNG, WebP, GIF, BMP, TIFF).
-        MediaTooLarge: More than `max_pixels` pixels, judged from the header before any pixel is decoded.
-    """
-    _check_bytes(data)
-    Image.init()
-    formats = [name for name in _IMAGE_FORMATS if name in Image.OPEN]
-    try:
-        image = _pillow_open()(io.BytesIO(data), formats=formats)
-    except Image.DecompressionBombError as exc:
-        raise MediaTooLarge(f"image is too large to decode safely: {exc}") from exc
-    except UnidentifiedImageError as exc:
-        raise UnsupportedMedia("not an image (expected JPEG, PNG, WebP, GIF, BMP or TIFF)") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise InvalidMedia(f"image header is corrupt: {exc}") from exc
-
-    width, height = image.size
-    if width < 1 or height < 1:
-        raise InvalidMedia(f"image is empty ({width}x{height} pixels)")
-    if width * height > max_pixels:
-        raise MediaTooLarge(f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}")
-
-    try:
-        image.load()
-    except Image.DecompressionBombError as exc:
-        raise MediaTooLarge(f"image is too large to decode safely: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as exc:
-        raise InvalidMedia(f"image could not be decoded (truncated or corrupt): {exc}") from exc
-
-    try:
-        image = ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error) as exc:
-        # A mangled EXIF block should not cost the shopper their photo: use it unrotated.
-        logger.info("ignoring unreadable EXIF orientation: %s", exc)
-    return _to_rgb(image)
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        # Pillow cannot convert high-bit-depth images to RGB directly: stretch to 8 bits first.
-        array = np.asarray(image, dtype=np.float32)
-        low, span = float(array.min()), float(array.max() - array.min()) or 1.0
-        return Image.fromarray(((array - low) * (255.0 / span)).astype(np.uint8), "L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
-        # Dropping alpha would expose whatever colour transparent pixels happen to hold; put them on white.
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    try:
-        return image.convert("RGB")
-    except ValueError as exc:
-        raise UnsupportedMedia(f"image pixel mode {image.mode!r} cannot be shown as RGB") from exc
-
-
-# ---------------------------------------------------------------------------------------------- audio and video
-
-
-def _open_av(data: bytes, what: str) -> av.container.InputContainer:
-    _check_bytes(data)
-    try:
-        return av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
-    except av.error.FFmpegError as exc:
-        raise UnsupportedMedia(f"not {what} file FFmpeg can read ({_reason(exc)})") from exc
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise InvalidMedia(f"{what} file could not be opened: {exc}") from exc
-
-
-def _reason(exc: av.error.FFmpegError) -> str:
-    """FFmpeg's words without PyAV's errno and '<none>' file name."""
-    return str(getattr(exc, "strerror", None) or exc)
-
-
-def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
-    """Seconds the container or stream header reports, or None when neither knows."""
-    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None and container.duration > 0:
-        return container.duration / av.time_base
-    return None
-
+from media import av_open
+from media.av_open import DURATION_SLACK_S
+from media.errors import InvalidMedia, MediaTooLarge, UnsupportedMedia
 
 # A cut is judged on a 16x16 colour thumbnail: big enough to see a new scene, small enough to cost nothing per frame.
 _SIGNATURE_SIZE = 16
@@ -171,7 +52,7 @@ def decode_video_frames(
         raise ValueError(f"max_frames must be a positive integer, not {max_frames!r}")
     if scene_threshold is not None and not 0.0 < scene_threshold <= 1.0:
         raise ValueError(f"scene_threshold must be within (0, 1] or None, not {scene_threshold!r}")
-    container = _open_av(data, "a video")
+    container = av_open.open_av(data, "a video")
     with container:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             raise UnsupportedMedia("this is a still image, not a video; send it as an image")
@@ -182,15 +63,15 @@ def decode_video_frames(
             raise UnsupportedMedia("this FFmpeg build cannot decode the video codec of this file")
         if stream.width * stream.height > max_pixels:
             raise MediaTooLarge(f"video frames are {stream.width}x{stream.height}; the limit is {max_pixels:,} pixels")
-        duration = _duration(container, stream)
-        if duration is not None and duration > max_seconds + _DURATION_SLACK_S:
+        duration = av_open.duration(container, stream)
+        if duration is not None and duration > max_seconds + DURATION_SLACK_S:
             raise MediaTooLarge(f"video is {duration:.1f} s long; the limit is {max_seconds:g} s")
         stream.thread_type = "AUTO"
         even = _EvenByTime(duration, max_frames) if duration is not None else _EvenByCount(max_frames)
         cuts = _SceneCuts(scene_threshold, max_frames)
         try:
             for index, time, frame in _frame_times(container, stream):
-                if time > max_seconds + _DURATION_SLACK_S:
+                if time > max_seconds + DURATION_SLACK_S:
                     raise MediaTooLarge(f"video is longer than the {max_seconds:g} s limit")
                 kept = _Kept(index, time, frame)
                 even.offer(kept)
@@ -198,7 +79,7 @@ def decode_video_frames(
             chosen = _merge(even.result(), cuts.result(), max_frames)
             frames = [(round(k.time, 3), k.frame.to_image().convert("RGB")) for k in chosen]
         except av.error.FFmpegError as exc:
-            raise InvalidMedia(f"video could not be decoded, truncated or corrupt ({_reason(exc)})") from exc
+            raise InvalidMedia(f"video could not be decoded, truncated or corrupt ({av_open.reason(exc)})") from exc
     if not frames:
         raise InvalidMedia("the video track holds no decodable frame")
     return frames
