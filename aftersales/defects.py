@@ -185,14 +185,19 @@ def assess(photos: Iterable[PhotoDetections], taxonomy: DefectTaxonomy, *, min_c
     return issues
 
 
-def describe(photo: PhotoDetections, taxonomy: DefectTaxonomy) -> dict[str, Any]:
-    """What `/v1/defects` answers for one photo: its size, every box with its display names and where it is, and the
-    after-sales issues (one per taxonomy label) the policy reads."""
+def shown(photo: PhotoDetections, taxonomy: DefectTaxonomy) -> list[dict[str, Any]]:
+    """A photo's boxes as the API shows them: label, display names (None outside the taxonomy), confidence, box and
+    where in the photo it is."""
     labels = taxonomy.labels
-    defects = [{"label": label, "name": labels[label].names if label in labels else None,
-                "confidence": round(confidence, 4), "box": [round(v, 1) for v in box],
-                "location": location(box, photo.width, photo.height)} for label, confidence, box in photo.detections]
-    return {"width": photo.width, "height": photo.height, "defects": defects,
+    return [{"label": label, "name": labels[label].names if label in labels else None,
+             "confidence": round(confidence, 4), "box": [round(v, 1) for v in box],
+             "location": location(box, photo.width, photo.height)} for label, confidence, box in photo.detections]
+
+
+def describe(photo: PhotoDetections, taxonomy: DefectTaxonomy) -> dict[str, Any]:
+    """What `/v1/defects` answers for one photo: its size, every box as `shown`, and the after-sales issues (one per
+    taxonomy label) the policy reads."""
+    return {"width": photo.width, "height": photo.height, "defects": shown(photo, taxonomy),
             "issues": [issue.to_dict(taxonomy) for issue in assess([photo], taxonomy)]}
 
 
@@ -201,4 +206,4 @@ def _level(value: float, moderate: float, severe: float) -> int:
 
 
 __all__ = ["DefectIssue", "DefectTaxonomy", "LabelInfo", "PhotoDetections", "SEVERITIES", "assess", "describe",
-           "location"]
+           "location", "shown"]

@@ -5,7 +5,7 @@
 from ray.serve import Application
 
 from serving.config import AppArgs
-from serving.deployments import CatalogSearch, DefectDetector, Dialogue, Embedder, ScreenReader, Transcriber
+from serving.deployments import CatalogSearch, Dialogue, Transcriber, Vision
 from serving.ingress import Ingress
 
 
@@ -24,11 +24,11 @@ def _batching(args: AppArgs, name: str) -> dict:
 
 
 def build_app(args: AppArgs) -> Application:
-    """Ingress → Transcriber, ScreenReader, DefectDetector, CatalogSearch (→ Embedder) and Dialogue."""
+    """Ingress → Transcriber, Vision, CatalogSearch (→ Vision) and Dialogue."""
     if not isinstance(args, AppArgs):
         args = AppArgs.model_validate(args)
-    embedder = Embedder.options(**_options(args, "Embedder")).bind(
-        args.embedder, args.limits, **_batching(args, "Embedder")
+    vision = Vision.options(**_options(args, "Vision")).bind(
+        args.detector, args.embedder, args.ocr, args.limits, args.defect_taxonomy, **_batching(args, "Vision")
     )
     return Ingress.options(**_options(args, "Ingress")).bind(
         transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(
@@ -38,14 +38,11 @@ def build_app(args: AppArgs) -> Application:
             catalog_dir=args.catalog.index_dir,
             catalog_hotwords=args.catalog.hotwords,
         ),
-        detector=DefectDetector.options(**_options(args, "DefectDetector")).bind(
-            args.detector, args.limits, args.defect_taxonomy, **_batching(args, "DefectDetector")
-        ),
-        embedder=embedder,
-        reader=ScreenReader.options(**_options(args, "ScreenReader")).bind(args.ocr, args.limits),
-        catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(embedder, args.catalog, args.limits),
+        vision=vision,
+        catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(vision, args.catalog),
         dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
         limits=args.limits,
         min_product_score=args.catalog.min_score,
+        candidates=args.catalog.turn_candidates,
         access=args.access,
     )

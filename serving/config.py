@@ -12,9 +12,7 @@ from models.embedder import EmbedderConfig
 from models.ocr import OcrConfig
 from models.whisper import WhisperConfig
 
-DEPLOYMENT_NAMES = (
-    "Ingress", "Transcriber", "DefectDetector", "Embedder", "CatalogSearch", "ScreenReader", "Dialogue",
-)
+DEPLOYMENT_NAMES = ("Ingress", "Transcriber", "Vision", "CatalogSearch", "Dialogue")
 
 
 class _Strict(BaseModel):
@@ -26,7 +24,7 @@ class DeploymentOptions(_Strict):
 
     Attributes:
         num_replicas: Replicas to run; scale this out on a Ray cluster for promotion peaks.
-        num_cpus: CPUs each replica reserves. Fractional on a small CPU box so six deployments fit on two cores.
+        num_cpus: CPUs each replica reserves. Fractional on a small CPU box so five deployments fit on two cores.
         num_gpus: GPUs each replica reserves (fractional values share one GPU between replicas).
         max_ongoing_requests: Requests a replica accepts at once before the router queues or rejects.
         max_batch_size: Largest `@serve.batch` batch (model deployments only).
@@ -69,7 +67,9 @@ class CatalogSettings(_Strict):
     Attributes:
         index_dir: Versioned index root written by `python -m catalog_index build` (`CURRENT` names the version
             served), or a plain saved index folder.
-        top_k: Default number of matches returned.
+        top_k: Default number of matches `/v1/catalog/search` returns.
+        turn_candidates: Catalog matches a conversation turn returns for its photos or video; the best one, when
+            it reaches `min_score`, is the product the customer showed.
         min_score: A photo's best match below this cosine similarity is not treated as an identified product.
         keyword_weight: Share of the keyword (BM25) score when a text query is also embedded by a CLIP-like
             embedder; the rest is the text-embedding similarity. 1.0 ranks by keywords alone.
@@ -84,6 +84,7 @@ class CatalogSettings(_Strict):
 
     index_dir: str = "var/index/demo"
     top_k: int = Field(5, ge=1, le=100)
+    turn_candidates: int = Field(3, ge=1, le=100)
     min_score: float = Field(0.5, ge=-1.0, le=1.0)
     keyword_weight: float = Field(0.5, ge=0.0, le=1.0)
     watch_interval_s: float = Field(2.0, ge=0.0)
@@ -224,7 +225,7 @@ class AppArgs(_Strict):
         limits: Request limits.
         access: API keys and roles.
         defect_taxonomy: The defect taxonomy file (labels, display names, severity thresholds) that turns the
-            detector's boxes into after-sales issues, for DefectDetector and Dialogue alike.
+            detector's boxes into after-sales issues, for Vision and Dialogue alike.
         deployments: Per-deployment scheduling, keyed by deployment name; missing names take the defaults.
     """
 

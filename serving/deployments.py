@@ -1,6 +1,6 @@
-"""The model and domain deployments: thin shells that build a wrapper in __init__ and call one method.
+"""The model and domain deployments: thin shells that build their wrappers in __init__ and call them.
 
-Media is decoded here, in the replica that uses it, so bytes (not pixels) cross the network and decoding scales
+Media is decoded here, in the replica that uses it, once: bytes (not pixels) cross the network and decoding scales
 with the model's replicas. Blocking work runs in a thread so a replica's event loop keeps filling the next batch.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from dataclasses import asdict
 from typing import Any
@@ -17,6 +18,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from serving.config import CatalogSettings, DialogueSettings, Limits
+from serving.messages import FrameVectors, Look, Sight
 
 logger = logging.getLogger("kefu.serving")
 
@@ -99,115 +101,144 @@ def _no_speech() -> Exception:
     return NoSpeech("the audio holds no speech (silence, noise or a tone); record the voice note again")
 
 
+class _Clock:
+    """Wall-clock milliseconds per stage, summed over the photos of one call."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    async def time(self, stage: str, call):
+        start = time.perf_counter()
+        try:
+            return await call
+        finally:
+            self.ms[stage] = round(self.ms.get(stage, 0.0) + (time.perf_counter() - start) * 1000, 1)
+
+
 @serve.deployment
-class DefectDetector(_Ready):
-    """Photo bytes → the defects in it (ultralytics YOLO, batched across requests) as after-sales issues."""
+class Vision(_Ready):
+    """Photos and video frames, each decoded once: the screenshot reader (PP-OCRv5), the defect detector (YOLO) and
+    the image embedder all look at the same picture; the detector and the embedder batch across requests.
 
-    def __init__(self, config: Any, limits: Limits, taxonomy: str, max_batch_size: int = 8,
-                 batch_wait_timeout_s: float = 0.01):
-        from pathlib import Path
+    One replica holds the three models, so a photo's bytes cross to one replica and are decoded there once; on a
+    GPU node the detector and the embedder share that replica's GPU.
+    """
 
+    def __init__(self, detector: Any, embedder: Any, ocr: Any, limits: Limits, taxonomy: str,
+                 max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
         from aftersales.defects import DefectTaxonomy
-        from models import load_detector
+        from models import load_detector, load_embedder, load_reader
 
-        self.model = load_detector(config)
+        self.detector = load_detector(detector)
+        self.embedder = load_embedder(embedder)
+        self.reader = load_reader(ocr)
         self.limits = limits
         self.taxonomy = DefectTaxonomy.load(Path(taxonomy))
-        self._detect_batch.set_max_batch_size(max_batch_size)
-        self._detect_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+        for batch in (self._detect_batch, self._embed_batch):
+            batch.set_max_batch_size(max_batch_size)
+            batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+
+    def info(self) -> dict:
+        """The embedder's name and size, which the catalog index must have been built with."""
+        return {"name": self.embedder.name, "dim": self.embedder.dim, "supports_text": self.embedder.supports_text}
 
     def labels(self) -> list[str]:
-        return list(self.model.labels)
+        return list(self.detector.labels)
+
+    async def look(self, images: list[bytes]) -> Look:
+        """One message's photos: each is read as a screenshot, or searched for defects and embedded for the catalog."""
+        clock = _Clock()
+        pictures = await clock.time("decode", asyncio.to_thread(self._decode_all, images))
+        sights = await asyncio.gather(*(self._sight(picture, clock) for picture in pictures))
+        return Look(tuple(sights), clock.ms)
+
+    async def _sight(self, picture, clock: _Clock) -> Sight:
+        from aftersales.defects import shown
+        from media.image import for_embedding
+
+        width, height = picture.size
+        screen = await clock.time("read", asyncio.to_thread(self.reader.read_one, picture))
+        if screen.screenshot:
+            return Sight(width, height, screen=screen)
+        found, vector = await asyncio.gather(clock.time("detect", self._detect_batch(picture)),
+                                             clock.time("embed", self._embed_batch(for_embedding(picture))))
+        photo = _photo(width, height, found)
+        return Sight(width, height, photo=photo, shown=tuple(shown(photo, self.taxonomy)), vector=vector)
 
     async def detect(self, image: bytes) -> dict:
         """{width, height, defects: boxes with display names and location, issues: one per label with severity}."""
-        from aftersales.defects import PhotoDetections, describe
+        from aftersales.defects import describe
         from media.image import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
         found = await self._detect_batch(picture)
-        width, height = picture.size
-        return describe(PhotoDetections(width, height, [(d.label, d.confidence, d.box) for d in found]), self.taxonomy)
-
-    @serve.batch
-    async def _detect_batch(self, pictures: list) -> list:
-        return await asyncio.to_thread(self.model.detect, pictures)
-
-
-@serve.deployment
-class ScreenReader(_Ready):
-    """Photo bytes → whether it is a screenshot (an order page, a chat, a parcel label) and its text (PP-OCRv5).
-
-    A photo of goods costs a thumbnail's colour count and a look-over by the text detector."""
-
-    def __init__(self, config: Any, limits: Limits):
-        from models import load_reader
-
-        self.model = load_reader(config)
-        self.limits = limits
+        return describe(_photo(*picture.size, found), self.taxonomy)
 
     async def read(self, image: bytes) -> dict:
         """{screenshot, text, lines: [{text, score, box}], flat}."""
         from media.image import decode_image
 
         picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
-        return asdict(await asyncio.to_thread(self.model.read_one, picture))
-
-
-@serve.deployment
-class Embedder(_Ready):
-    """Photo bytes, decoded frames or texts → L2-normalised vectors, batched across requests."""
-
-    def __init__(self, config: Any, limits: Limits, max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
-        from models import load_embedder
-
-        self.model = load_embedder(config)
-        self.limits = limits
-        self._embed_batch.set_max_batch_size(max_batch_size)
-        self._embed_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
-
-    def info(self) -> dict:
-        return {"name": self.model.name, "dim": self.model.dim, "supports_text": self.model.supports_text}
+        return asdict(await asyncio.to_thread(self.reader.read_one, picture))
 
     async def embed_images(self, images: list[bytes]) -> np.ndarray:
-        from media.image import decode_image, for_embedding
+        """Photos → their catalog embeddings, one row each (as the catalog build embeds them)."""
+        from media.image import for_embedding
 
-        pictures = await asyncio.to_thread(
-            lambda: [for_embedding(decode_image(data, max_pixels=self.limits.max_image_pixels)) for data in images]
-        )
-        return await self.embed_pictures(pictures)
+        pictures = await asyncio.to_thread(self._decode_all, images)
+        rows = await asyncio.gather(*(self._embed_batch(for_embedding(p)) for p in pictures))
+        return np.stack(rows) if rows else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
-    async def embed_pictures(self, pictures: list) -> np.ndarray:
-        if not pictures:
-            return np.zeros((0, self.model.dim), dtype=np.float32)
-        rows = await asyncio.gather(*(self._embed_batch(p) for p in pictures))
-        return np.stack(rows)
+    async def embed_video(self, video: bytes) -> FrameVectors:
+        """A video → its sampled frames' embeddings: frames spread over the clip plus the first of each scene."""
+        from media.image import for_embedding
+        from media.video import decode_video_frames
+
+        frames = await asyncio.to_thread(
+            decode_video_frames, video, max_frames=self.limits.max_video_frames,
+            max_seconds=self.limits.max_video_seconds, max_pixels=self.limits.max_image_pixels)
+        rows = await asyncio.gather(*(self._embed_batch(for_embedding(picture)) for _, picture in frames))
+        return FrameVectors(tuple(t for t, _ in frames), np.stack(rows))
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return self.model.embed_texts(texts)
+        return self.embedder.embed_texts(texts)
+
+    def _decode_all(self, images: list[bytes]) -> list:
+        from media.image import decode_image
+
+        return [decode_image(data, max_pixels=self.limits.max_image_pixels) for data in images]
+
+    @serve.batch
+    async def _detect_batch(self, pictures: list) -> list:
+        return await asyncio.to_thread(self.detector.detect, pictures)
 
     @serve.batch
     async def _embed_batch(self, pictures: list) -> list[np.ndarray]:
-        return list(await asyncio.to_thread(self.model.embed_images, pictures))
+        return list(await asyncio.to_thread(self.embedder.embed_images, pictures))
+
+
+def _photo(width: int, height: int, found) -> Any:
+    from aftersales.defects import PhotoDetections
+
+    return PhotoDetections(width, height, tuple((d.label, d.confidence, d.box) for d in found))
 
 
 @serve.deployment
 class CatalogSearch(_Ready):
-    """Photos, a video or a text → catalog matches, through the Embedder and the FAISS catalog index.
+    """Embeddings of photos or video frames, or a text → catalog matches, in the FAISS catalog index.
 
     The index follows its versioned root without a restart (`catalog_index.live.LiveIndex`). Ray Serve 2.60 runs a
     synchronous constructor on the replica's event loop, so the watch starts in `__init__`; should a future Serve
     call it outside a running loop, the first request starts it instead.
     """
 
-    def __init__(self, embedder: DeploymentHandle, settings: CatalogSettings, limits: Limits):
+    def __init__(self, vision: DeploymentHandle, settings: CatalogSettings):
         from catalog_index.live import LiveIndex
 
-        self.embedder = embedder
+        self.vision = vision
         self.settings = settings
-        self.limits = limits
         self.live = LiveIndex(settings.index_dir, settings.watch_interval_s)
-        self._embedder: dict | None = None  # the Embedder's info, once checked against the index
+        self._embedder: dict | None = None  # Vision's embedder, once checked against the index
         self.live.start_watch()
 
     def version(self) -> str | None:
@@ -221,47 +252,37 @@ class CatalogSearch(_Ready):
     # -- searches -----------------------------------------------------------------------------------------------
 
     async def _checked(self):
-        """The index to answer one request with, after checking (once) that the Embedder fits it."""
+        """The index to answer one request with, after checking (once) that Vision's embedder fits it."""
         self.live.start_watch()
         index = self.live.index  # read once: a swap during this request does not change what it searches
         if self._embedder is None:
             # The embedder's weights must be the ones the index was built with, or every score is noise.
-            info = await self.embedder.info.remote()
+            info = await self.vision.info.remote()
             index.check_embedder(info["name"], info["dim"])
             self._embedder = info
             self.live.expect(info["name"], info["dim"])
         return index
 
-    async def search_images(self, images: list[bytes], top_k: int | None = None) -> list[dict]:
+    async def search_vectors(self, vectors: np.ndarray, top_k: int | None = None) -> list[dict]:
         """One ranking for all photos of one message: a SKU's score is its best over the photos."""
         top_k = top_k or self.settings.top_k
         index = await self._checked()
-        vectors = await self.embedder.embed_images.remote(images)
         best: dict[str, Any] = {}
-        for matches in index.search(vectors, top_k):
+        for matches in index.search(np.asarray(vectors, dtype=np.float32), top_k):
             for match in matches:
                 if match.sku not in best or match.score > best[match.sku].score:
                     best[match.sku] = match
         ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)[:top_k]
         return [m.to_dict() for m in ranked]
 
-    async def search_video(self, video: bytes, top_k: int | None = None) -> list[dict]:
+    async def search_frames(self, frames: FrameVectors, top_k: int | None = None) -> list[dict]:
+        """A video's frames: near-duplicates dropped, then a vote, so a still camera cannot outvote a product shown
+        less."""
         from catalog_index.video import identify_video
-        from media.video import decode_video_frames
 
         top_k = top_k or self.settings.top_k
         index = await self._checked()
-        frames = await asyncio.to_thread(
-            decode_video_frames, video, max_frames=self.limits.max_video_frames, max_seconds=self.limits.max_video_seconds
-        )
-        # Frames cross to the Embedder pickled: send them at model size, not at 1080p.
-        pictures = [picture.copy() for _, picture in frames]
-        for picture in pictures:
-            picture.thumbnail((448, 448))
-        vectors = await self.embedder.embed_pictures.remote(pictures)
-        # Near-duplicate frames are dropped before the vote, so a still camera cannot outvote a product shown less.
-        voted = identify_video([t for t, _ in frames], vectors, index.search, top_k)
-        return [m.to_dict() for m in voted]
+        return [m.to_dict() for m in identify_video(list(frames.times), frames.vectors, index.search, top_k)]
 
     async def search_text(self, text: str, top_k: int | None = None) -> list[dict]:
         """Keyword (BM25) search; merged with a text-embedding search when the embedder is CLIP-like."""
@@ -272,7 +293,7 @@ class CatalogSearch(_Ready):
         by_words = index.search_text(text, top_k)
         if not self._embedder["supports_text"]:
             return [m.to_dict() for m in by_words]
-        vectors = await self.embedder.embed_texts.remote([text])
+        vectors = await self.vision.embed_texts.remote([text])
         merged = merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
         return [m.to_dict() for m in merged]
 
@@ -319,11 +340,10 @@ class Dialogue(_Ready):
         self.agent_desk = AgentDesk(store, self.service.clock)
         self._purged_on = None
 
-    def handle(self, turn: dict) -> dict:
-        from aftersales.dialogue import TurnInput
-
+    def handle(self, turn: Any) -> Any:
+        """A TurnInput → its TurnResult (both cross replicas as the dataclasses they are)."""
         self._purge_daily()
-        return self.service.handle(TurnInput.from_dict(turn)).to_dict()
+        return self.service.handle(turn)
 
     def stack_cart(self, customer_id: str, lines: list, coupon_ids: list, currency: str) -> dict:
         return self.service.stack_cart(customer_id, [tuple(line) for line in lines], list(coupon_ids),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from dataclasses import asdict, is_dataclass
 from typing import Any, Awaitable
 
@@ -16,7 +15,6 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from aftersales.money import parse_amount
 from serving import audio_formats, errors
 from serving.http import app
 from serving.access import ApiKeys
@@ -34,6 +32,7 @@ from serving.schemas import (
     SearchTextIn,
     TranscriptionResponse,
 )
+from serving.turn import TurnMedia, TurnPipeline
 
 logger = logging.getLogger("kefu.serving")
 
@@ -45,49 +44,26 @@ def _plain(value: Any) -> Any:
     return asdict(value) if is_dataclass(value) else value
 
 
-class _Stopwatch:
-    """Collects how long each stage of a request took, in milliseconds."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    async def time(self, stage: str, call: Awaitable[Any]) -> Any:
-        start = time.perf_counter()
-        try:
-            return await call
-        finally:
-            self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
-
-
 class KefuApi(IngestRoutes, DeskRoutes):
     """The route handlers; `Ingress` below is this class served as a FastAPI ingress deployment."""
 
     def __init__(
         self,
         transcriber: DeploymentHandle,
-        detector: DeploymentHandle,
-        embedder: DeploymentHandle,
-        reader: DeploymentHandle,
+        vision: DeploymentHandle,
         catalog: DeploymentHandle,
         dialogue: DeploymentHandle,
         limits: Limits,
         min_product_score: float,
+        candidates: int = 3,
         access: AccessSettings | None = None,
     ):
         access = access or AccessSettings()
         configure_access(ApiKeys.from_config(access.api_keys), access.require_api_keys)
-        self.transcriber, self.detector, self.catalog, self.dialogue = transcriber, detector, catalog, dialogue
-        self.reader = reader
-        self.handles = {
-            "Transcriber": transcriber,
-            "DefectDetector": detector,
-            "Embedder": embedder,
-            "ScreenReader": reader,
-            "CatalogSearch": catalog,
-            "Dialogue": dialogue,
-        }
+        self.transcriber, self.vision, self.catalog, self.dialogue = transcriber, vision, catalog, dialogue
+        self.handles = {"Transcriber": transcriber, "Vision": vision, "CatalogSearch": catalog, "Dialogue": dialogue}
         self.limits = limits
-        self.min_product_score = min_product_score
+        self.turns = TurnPipeline(transcriber, vision, catalog, dialogue, limits, min_product_score, candidates)
         self._ready = False
 
     async def _call(self, call: Awaitable[Any]) -> Any:
@@ -180,7 +156,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
     @app.post("/v1/defects", response_model=DefectsResponse, responses=errors.ERROR_RESPONSES)
     async def defects(self, image: UploadFile = File(..., description="A photo (JPEG, PNG, WebP...)")) -> dict:
         data = await self._read(image, "image")
-        return await self._call(self.detector.detect.remote(data))
+        return await self._call(self.vision.detect.remote(data))
 
     @app.post("/v1/screenshots", response_model=ScreenshotResponse, responses=errors.ERROR_RESPONSES)
     async def screenshots(self, image: UploadFile = File(..., description="A screenshot or a photo")) -> dict:
@@ -188,7 +164,7 @@ class KefuApi(IngestRoutes, DeskRoutes):
         from aftersales.slots import extract
 
         data = await self._read(image, "image")
-        screen = await self._call(self.reader.read.remote(data))
+        screen = await self._call(self.vision.read.remote(data))
         slots = None
         if screen["screenshot"]:
             found = extract(screen["text"])
@@ -218,10 +194,12 @@ class KefuApi(IngestRoutes, DeskRoutes):
         top_k = _int_field(form.get("top_k"), "top_k", 1, 100)
         if form.get("image") is not None:
             images = [await self._read(f, "image") for f in form.getlist("image")]
-            matches = await self._call(self.catalog.search_images.remote(images, top_k))
+            vectors = await self._call(self.vision.embed_images.remote(images))
+            matches = await self._call(self.catalog.search_vectors.remote(vectors, top_k))
         elif form.get("video") is not None:
             video = await self._read(form.get("video"), "video")
-            matches = await self._call(self.catalog.search_video.remote(video, top_k))
+            frames = await self._call(self.vision.embed_video.remote(video))
+            matches = await self._call(self.catalog.search_frames.remote(frames, top_k))
         elif form.get("text"):
             matches = await self._call(self.catalog.search_text.remote(str(form.get("text")), top_k))
         else:
@@ -245,92 +223,21 @@ class KefuApi(IngestRoutes, DeskRoutes):
         """One customer turn: text, a voice note, photos and/or a video → an answer decided by the shop's policy."""
         if _is_json(request):
             fields = _parse(MessageIn, await _json_body(request))
-            audio, images, video = None, [], None
+            media = TurnMedia()
         else:
             form = await _form(request)
             fields = _parse(MessageIn, {k: _json_field(k, v) for k, v in form.items() if isinstance(v, str)})
-            audio = await self._read(form["audio"], "audio") if form.get("audio") is not None else None
             uploads = form.getlist("image")
             if len(uploads) > self.limits.max_images:
                 raise ApiError(413, f"at most {self.limits.max_images} images per message", "too_many_images")
-            images = [await self._read(f, "image") for f in uploads]
-            video = await self._read(form["video"], "video") if form.get("video") is not None else None
-        if not (fields.text or audio or images or video):
+            media = TurnMedia(
+                audio=await self._read(form["audio"], "audio") if form.get("audio") is not None else None,
+                images=tuple([await self._read(f, "image") for f in uploads]),
+                video=await self._read(form["video"], "video") if form.get("video") is not None else None,
+            )
+        if not (fields.text or media):
             raise ApiError(400, "the message has no text, audio, image or video", "empty_message")
-        return await self._turn(conversation_id, fields, audio, images, video)
-
-    async def _turn(self, conversation_id: str, fields: MessageIn, audio, images, video) -> dict:
-        clock = _Stopwatch()
-        started = time.perf_counter()
-        heard = None
-        if audio is not None:
-            heard = asyncio.ensure_future(clock.time("transcribe", self._call(
-                self.transcriber.transcribe.remote(audio, language=fields.language))))
-        try:
-            # Screenshots first (a photo of goods answers in a thumbnail's time): their text goes to Dialogue like
-            # typed text, and only the photos of goods are searched for defects and for the product.
-            screens = await self._call(clock.time("read", asyncio.gather(
-                *(self.reader.read.remote(i) for i in images)))) if images else []
-            goods = [i for i, screen in enumerate(screens) if not screen["screenshot"]]
-            pending: dict[str, Awaitable[Any]] = {}
-            if goods:
-                pending["detect"] = asyncio.gather(*(self.detector.detect.remote(images[i]) for i in goods))
-                pending["identify"] = self.catalog.search_images.remote([images[i] for i in goods], 3)
-            elif video is not None and not images:
-                pending["identify"] = self.catalog.search_video.remote(video, 3)
-            names = list(pending)
-            done = await self._call(asyncio.gather(*(clock.time(n, pending[n]) for n in names)))
-            got = dict(zip(names, done))
-            transcript = _plain(await heard) if heard is not None else None
-        finally:
-            if heard is not None and not heard.done():
-                heard.cancel()
-
-        text = " ".join(t for t in (fields.text, transcript["text"] if transcript else None) if t)
-        candidates = got.get("identify") or []
-        product = candidates[0] if candidates and candidates[0]["score"] >= self.min_product_score else None
-        photos = got.get("detect", [])
-        detections = [{**d, "photo": goods[i]} for i, photo in enumerate(photos) for d in photo["defects"]]
-        read = [{"photo": i, "text": screen["text"]} for i, screen in enumerate(screens) if screen["screenshot"]]
-
-        turn = {
-            "conversation_id": conversation_id,
-            "customer_id": fields.customer_id,
-            "channel": fields.channel,
-            "text": text,
-            "language_hint": fields.language,
-            "order_id": fields.order_id,
-            "transcript_language": transcript["language"] if transcript else None,
-            "product": product,
-            "photos": [{k: p[k] for k in ("width", "height", "defects")} for p in photos],
-            "viewed": fields.product.model_dump(exclude_none=True) if fields.product else None,
-            "cart": [{"sku": line.sku, "quantity": line.quantity,
-                      "unit_price_cents": None if line.unit_price is None else parse_amount(line.unit_price)}
-                     for line in fields.cart],
-            "screens": [r["text"] for r in read],
-        }
-        result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
-        clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
-        return {
-            "conversation_id": conversation_id,
-            "transcript": transcript["text"] if transcript else None,
-            "language": result["language"],
-            "intent": result["intent"],
-            "emotion": result["emotion"],
-            "order_id": result.get("order_id"),
-            "product": result.get("product") or product,
-            "candidates": candidates,
-            "defects": result["defects"],
-            "detections": detections,
-            "screens": read,
-            "decision": result["decision"],
-            "reply": result["reply"],
-            "handoff": result["handoff"],
-            "promotion": result["promotion"],
-            "recommendations": result["recommendations"],
-            "remembered": result["remembered"],
-            "timings_ms": clock.ms,
-        }
+        return await self.turns.run(conversation_id, fields, media)
 
 
 def _speech_options(response_format: str, granularities: list[str], stream: bool) -> tuple[str, tuple[str, ...]]:

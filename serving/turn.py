@@ -1,0 +1,135 @@
+"""One conversation turn as a pipeline: the voice note heard, the photos looked at once, the product searched by
+their vectors, then Dialogue decides and answers; every stage timed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable
+
+from ray.serve.handle import DeploymentHandle
+
+from aftersales.money import parse_amount
+from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
+from serving.config import Limits
+from serving.messages import Look
+from serving.schemas import MessageIn
+
+
+class Stopwatch:
+    """How long each stage of a request took, in milliseconds."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    async def time(self, stage: str, call: Awaitable[Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return await call
+        finally:
+            self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
+
+
+@dataclass(frozen=True)
+class TurnMedia:
+    """The files of one message, already read and size-checked.
+
+    Attributes:
+        audio: A voice note.
+        images: Photos and screenshots, in the order sent.
+        video: A short video (identified only when no photo came with it).
+    """
+
+    audio: bytes | None = None
+    images: tuple[bytes, ...] = field(default=())
+    video: bytes | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.audio or self.images or self.video)
+
+
+class TurnPipeline:
+    """Transcriber ∥ (Vision → CatalogSearch), then Dialogue: at most four deployment calls a turn.
+
+    Args:
+        transcriber, vision, catalog, dialogue: The deployments' handles.
+        limits: Each call is bounded by `limits.request_timeout_s`.
+        min_product_score: The best catalog match below this is not taken as the product shown.
+        candidates: Catalog matches a turn returns and picks its product from.
+    """
+
+    def __init__(self, transcriber: DeploymentHandle, vision: DeploymentHandle, catalog: DeploymentHandle,
+                 dialogue: DeploymentHandle, limits: Limits, min_product_score: float, candidates: int):
+        self.transcriber, self.vision, self.catalog, self.dialogue = transcriber, vision, catalog, dialogue
+        self.limits = limits
+        self.min_product_score = min_product_score
+        self.candidates = candidates
+
+    async def _call(self, call: Awaitable[Any]) -> Any:
+        return await asyncio.wait_for(call, timeout=self.limits.request_timeout_s)
+
+    async def run(self, conversation_id: str, fields: MessageIn, media: TurnMedia) -> dict[str, Any]:
+        """The answer to one message, as `MessageResponse`."""
+        clock = Stopwatch()
+        started = time.perf_counter()
+        heard = None
+        if media.audio is not None:
+            heard = asyncio.ensure_future(clock.time("transcribe", self._call(
+                self.transcriber.transcribe.remote(media.audio, language=fields.language))))
+        try:
+            look, candidates = await self._see(media, clock)
+            transcript = await heard if heard is not None else None
+        finally:
+            if heard is not None and not heard.done():
+                heard.cancel()
+
+        product = None
+        if candidates and candidates[0]["score"] >= self.min_product_score:
+            best = candidates[0]
+            product = ProductHit(best["sku"], best.get("title", ""), best["score"])
+        sights = look.sights if look else ()
+        turn = TurnInput(
+            conversation_id=conversation_id,
+            customer_id=fields.customer_id,
+            channel=fields.channel,
+            text=" ".join(t for t in (fields.text, transcript.text if transcript else None) if t),
+            language_hint=fields.language,
+            order_id=fields.order_id or None,
+            transcript_language=transcript.language if transcript else None,
+            product=product,
+            photos=tuple(s.photo for s in sights if s.photo is not None),
+            viewed=ViewedProduct(**fields.product.model_dump(exclude_none=True)) if fields.product else None,
+            cart=tuple(CartLine(line.sku, line.quantity,
+                                None if line.unit_price is None else parse_amount(line.unit_price))
+                       for line in fields.cart),
+            screens=tuple(s.screen.text for s in sights if s.screen is not None),
+        )
+        result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
+        clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
+        answer = result.to_dict()
+        return {
+            **answer,
+            "conversation_id": conversation_id,
+            "transcript": transcript.text if transcript else None,
+            "product": answer["product"] or (product.to_dict() if product else None),
+            "candidates": candidates,
+            "detections": [{**box, "photo": i} for i, s in enumerate(sights) for box in s.shown],
+            "screens": [{"photo": i, "text": s.screen.text} for i, s in enumerate(sights) if s.screen is not None],
+            "timings_ms": {**(look.ms if look else {}), **clock.ms},
+        }
+
+    async def _see(self, media: TurnMedia, clock: Stopwatch) -> tuple[Look | None, list[dict]]:
+        """Vision's look at the photos and the catalog's matches for the goods among them (or for the video)."""
+        if media.images:
+            look = await self._call(clock.time("vision", self.vision.look.remote(list(media.images))))
+            if not look.goods:
+                return look, []
+            matches = await self._call(clock.time("identify", self.catalog.search_vectors.remote(
+                look.vectors(), self.candidates)))
+            return look, matches
+        if media.video is not None:
+            frames = await self._call(clock.time("vision", self.vision.embed_video.remote(media.video)))
+            return None, await self._call(clock.time("identify", self.catalog.search_frames.remote(
+                frames, self.candidates)))
+        return None, []
