@@ -13,7 +13,7 @@ import hmac
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,23 +29,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "agent": frozenset({"timelines", "handoffs", "orders", "reports"}),
     "integration": frozenset({"ingest"}),
 }
-# (method, path pattern, capability), first match wins; paths that match none are public (health, API docs).
-ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple((m, re.compile(p), c) for m, p, c in (
-    ("POST", r"^/v1/conversations/[^/]+/messages$", "converse"),
-    ("POST", r"^/v1/audio/(transcriptions|translations)$", "converse"),
-    ("POST", r"^/v1/defects$", "converse"),
-    ("POST", r"^/v1/screenshots$", "converse"),
-    ("POST", r"^/v1/catalog/search$", "converse"),
-    ("POST", r"^/v1/carts/coupons$", "converse"),
-    ("PUT", r"^/v1/(orders|products|customers|coupons|faq)/[^/]+$", "ingest"),
-    ("GET", r"^/v1/customers/[^/]+/timeline$", "timelines"),
-    ("GET", r"^/v1/handoffs$", "handoffs"),
-    ("POST", r"^/v1/handoffs/[^/]+/(claim|resolve)$", "handoffs"),
-    ("GET", r"^/v1/orders/[^/]+$", "orders"),
-    ("GET", r"^/v1/reports/[^/]+$", "reports"),
-    ("GET", r"^/v1/audit$", "audit"),
-    ("*", r"^/v1/", "admin"),  # a route added without an entry here is the admin's until it gets one
-))
+# The key of a route's `openapi_extra` naming the capability it needs (`needs`): the routes carry their own rule, so
+# the access table cannot drift from them, and the OpenAPI document shows it.
+CAPABILITY_KEY = "x-kefu-capability"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
 
@@ -67,12 +53,54 @@ class Principal:
 ANONYMOUS = Principal("anonymous", "admin")
 
 
+def needs(capability: str) -> dict[str, str]:
+    """A route's `openapi_extra` saying which capability its caller needs."""
+    if capability not in {c for caps in CAPABILITIES.values() for c in caps} | {"audit", "admin"}:
+        raise ValueError(f"unknown capability {capability!r}")
+    return {CAPABILITY_KEY: capability}
+
+
+class RouteRules:
+    """Which capability each route needs, read off the routes themselves (their `needs(...)`).
+
+    A path under /v1/ that no route declares is the admin's (fail closed: a route added without `needs` or an
+    unknown path asks for an admin key before it can answer 404); other paths (health, API docs) are public.
+    """
+
+    def __init__(self, rules: Sequence[tuple[frozenset[str], re.Pattern[str], str | None]]):
+        self.rules = tuple(rules)
+
+    @classmethod
+    def from_routes(cls, routes: Iterable[Any]) -> "RouteRules":
+        """From FastAPI routes (APIRoute: methods, path_regex, openapi_extra); other routes are skipped."""
+        rules = []
+        for route in routes:
+            regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+            if regex is None or not methods:
+                continue
+            rules.append((frozenset(methods), regex, (getattr(route, "openapi_extra", None) or {}).get(CAPABILITY_KEY)))
+        return cls(rules)
+
+    def capability(self, method: str, path: str) -> str | None:
+        """The capability a request needs, None for public paths."""
+        for methods, regex, capability in self.rules:
+            if method in methods and regex.match(path):
+                return capability if capability is not None or not path.startswith("/v1/") else "admin"
+        return "admin" if path.startswith("/v1/") else None
+
+
+# The app's rules, installed by `serving.api` once its routes are declared.
+_rules = RouteRules(())
+
+
+def use_routes(rules: RouteRules) -> None:
+    global _rules
+    _rules = rules
+
+
 def required_capability(method: str, path: str) -> str | None:
-    """The capability a request needs, None for public paths."""
-    for route_method, pattern, capability in ROUTES:
-        if route_method in ("*", method) and pattern.match(path):
-            return capability
-    return None
+    """The capability a request needs under the installed rules, None for public paths."""
+    return _rules.capability(method, path)
 
 
 class ApiKeys:
@@ -168,14 +196,16 @@ def _presented(headers: list[tuple[bytes, bytes]]) -> str | None:
 class AccessMiddleware:
     """401 without a known key, 403 when the key's role may not use the route; lets public paths through."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, rules: Callable[[], RouteRules] | None = None):
         self.app = app
+        self.rules = rules
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        capability = required_capability(scope["method"], scope["path"])
+        rules = self.rules() if self.rules is not None else _rules
+        capability = rules.capability(scope["method"], scope["path"])
         principal = ANONYMOUS
         if capability is not None and _keys is not None and _keys.enabled:
             presented = _presented(scope.get("headers", []))
@@ -203,5 +233,5 @@ async def _deny(scope: Scope, receive: Receive, send: Send, status: int, message
     await response(scope, receive, send)
 
 
-__all__ = ["ANONYMOUS", "AccessConfigError", "AccessMiddleware", "ApiKeys", "Principal", "ROLES", "configure",
-           "principal_of", "required_capability"]
+__all__ = ["ANONYMOUS", "AccessConfigError", "AccessMiddleware", "ApiKeys", "Principal", "ROLES", "RouteRules",
+           "configure", "needs", "principal_of", "required_capability", "use_routes"]

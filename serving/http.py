@@ -1,4 +1,4 @@
-"""The one FastAPI app every route module registers on; `serving.ingress` serves it as the Ingress deployment."""
+"""The one FastAPI app: the error envelope and the access middleware; `serving.ingress` mounts the routes and serves it."""
 
 from __future__ import annotations
 

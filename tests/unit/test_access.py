@@ -8,8 +8,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
+import serving.api  # noqa: F401  (installs the rules its routes declare)
 from serving import access, errors
-from serving.access import AccessConfigError, AccessMiddleware, ApiKeys, principal_of, required_capability
+from serving.access import AccessConfigError, AccessMiddleware, ApiKeys, RouteRules, principal_of, required_capability
 
 BOT, AGENT, INTEGRATION, ADMIN = ("bot-key-0123456789", "agent-key-0123456789", "integration-key-0123456",
                                   "admin-key-0123456789")
@@ -24,12 +25,39 @@ BOT, AGENT, INTEGRATION, ADMIN = ("bot-key-0123456789", "agent-key-0123456789", 
     ("POST", "/v1/handoffs/3/claim", "handoffs"),
     ("GET", "/v1/reports/roi", "reports"),
     ("GET", "/v1/audit", "audit"),
-    ("DELETE", "/v1/orders/O1", "admin"),  # no entry: the admin's
+    ("POST", "/v1/carts/coupons", "converse"),
+    ("PUT", "/v1/faq/F1", "ingest"),
+    ("DELETE", "/v1/orders/O1", "admin"),  # no route: the admin's
+    ("GET", "/v1/not-a-route", "admin"),
     ("GET", "/healthz", None),
     ("GET", "/docs", None),
 ])
 def test_routes_need_capabilities(method, path, capability):
     assert required_capability(method, path) == capability
+
+
+def test_every_route_of_the_api_names_its_capability():
+    """A /v1 route without `needs(...)` would be the admin's by accident; /healthz is public on purpose."""
+    declared = {(sorted(methods)[0], regex.pattern): capability
+                for methods, regex, capability in serving.api.RULES.rules}
+    assert len(declared) >= 20
+    undeclared = [route for route, capability in declared.items() if capability is None]
+    assert [pattern for _, pattern in undeclared] == ["^/healthz$"]
+
+
+def test_a_route_without_needs_under_v1_is_the_admins():
+    app = FastAPI()
+
+    @app.get("/v1/new-thing", openapi_extra={"summary": "no capability"})
+    async def new_thing() -> dict:
+        return {}
+
+    assert RouteRules.from_routes(app.routes).capability("GET", "/v1/new-thing") == "admin"
+
+
+def test_needs_refuses_a_capability_no_role_has():
+    with pytest.raises(ValueError, match="unknown capability"):
+        access.needs("convers")
 
 
 def test_roles_grant_what_the_issue_lists():
@@ -72,9 +100,9 @@ def test_require_api_keys_refuses_an_open_service():
 def client(monkeypatch):
     app = FastAPI()
     errors.install(app)
-    app.add_middleware(AccessMiddleware)
+    app.add_middleware(AccessMiddleware, rules=lambda: RouteRules.from_routes(app.routes))
 
-    @app.get("/v1/orders/{order_id}")
+    @app.get("/v1/orders/{order_id}", openapi_extra=access.needs("orders"))
     async def order(order_id: str, request: Request) -> dict:
         return {"id": order_id, "reader": principal_of(request.scope).name}
 

@@ -4,14 +4,14 @@ log. Each names its caller (the API key) to the Dialogue deployment, which write
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Awaitable
+from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from serving import errors
-from serving.access import principal_of
-from serving.http import app
+from serving.access import needs, principal_of
+from serving.api.base import Routes
 
 Key = Annotated[str, Path(min_length=1, max_length=128)]
 _Figure = Annotated[Decimal, Query(ge=0, allow_inf_nan=False)]
@@ -23,15 +23,16 @@ class ResolveIn(BaseModel):
     note: str = Field("", max_length=4000, description="what was done; stored encrypted like the chat")
 
 
-class DeskRoutes:
+router = APIRouter()
+
+
+class DeskRoutes(Routes):
     """Mixed into the ingress: the Dialogue deployment owns the store, so these go through it."""
 
     dialogue: Any
 
-    async def _call(self, call: Awaitable[Any]) -> Any:  # provided by the ingress
-        raise NotImplementedError
-
-    @app.get("/v1/customers/{customer_id}/timeline", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/customers/{customer_id}/timeline", responses=errors.ERROR_RESPONSES,
+                openapi_extra=needs("timelines"))
     async def timeline(self, customer_id: Key, request: Request,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
         """The customer's history on every channel (tmall, jd, douyin, wechat, app, phone, web, shopee, lazada)
@@ -39,25 +40,25 @@ class DeskRoutes:
         who = principal_of(request.scope)
         return await self._call(self.dialogue.desk.remote("timeline", customer_id, limit, who.name, who.role))
 
-    @app.get("/v1/orders/{order_id}", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/orders/{order_id}", responses=errors.ERROR_RESPONSES, openapi_extra=needs("orders"))
     async def order(self, order_id: Key, request: Request) -> dict:
         """An order with its lines, coupons and logistics (agents and admins; every read is audited)."""
         who = principal_of(request.scope)
         return await self._call(self.dialogue.desk.remote("order", order_id, who.name, who.role))
 
-    @app.get("/v1/handoffs", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/handoffs", responses=errors.ERROR_RESPONSES, openapi_extra=needs("handoffs"))
     async def handoffs(self, status: Annotated[str, Query(pattern="^(open|claimed|resolved|all)$")] = "open",
                        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
         """The agents' queue, oldest first: why each conversation was handed over and the customer's last words."""
         entries = await self._call(self.dialogue.desk.remote("handoffs", None if status == "all" else status, limit))
         return {"handoffs": entries}
 
-    @app.post("/v1/handoffs/{handoff_id}/claim", responses=errors.ERROR_RESPONSES)
+    @router.post("/v1/handoffs/{handoff_id}/claim", responses=errors.ERROR_RESPONSES, openapi_extra=needs("handoffs"))
     async def claim(self, handoff_id: Annotated[int, Path(ge=1)], request: Request) -> dict:
         """Take a waiting conversation (409 when another agent holds it)."""
         return await self._call(self.dialogue.desk.remote("claim", handoff_id, principal_of(request.scope).name))
 
-    @app.post("/v1/handoffs/{handoff_id}/resolve", responses=errors.ERROR_RESPONSES)
+    @router.post("/v1/handoffs/{handoff_id}/resolve", responses=errors.ERROR_RESPONSES, openapi_extra=needs("handoffs"))
     async def resolve(self, handoff_id: Annotated[int, Path(ge=1)], request: Request,
                       body: ResolveIn | None = None) -> dict:
         """Close a conversation the agent holds (an open one is claimed and closed at once)."""
@@ -65,12 +66,12 @@ class DeskRoutes:
         return await self._call(self.dialogue.desk.remote("resolve", handoff_id, principal_of(request.scope).name,
                                                           note))
 
-    @app.get("/v1/reports/automation", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/reports/automation", responses=errors.ERROR_RESPONSES, openapi_extra=needs("reports"))
     async def automation(self, days: Annotated[float, Query(gt=0, le=3660)] = 30.0) -> dict:
         """Turns of the last `days` days and the share answered without a person (the automation rate)."""
         return await self._call(self.dialogue.desk.remote("automation", days))
 
-    @app.get("/v1/reports/roi", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/reports/roi", responses=errors.ERROR_RESPONSES, openapi_extra=needs("reports"))
     async def roi(self, daily_inquiries: _Figure, cost_per_inquiry: _Figure,
                   conversion_rate: _Figure = Decimal(0), average_order_value: _Figure = Decimal(0),
                   uplift: Annotated[Decimal, Query(allow_inf_nan=False)] = Decimal(0),
@@ -87,7 +88,7 @@ class DeskRoutes:
             automation_rate=automation_rate).items() if v is not None}
         return await self._call(self.dialogue.desk.remote("roi", figures, days))
 
-    @app.get("/v1/audit", responses=errors.ERROR_RESPONSES)
+    @router.get("/v1/audit", responses=errors.ERROR_RESPONSES, openapi_extra=needs("audit"))
     async def audit(self, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
         """Who read which order or customer history, newest first (admins only)."""
         return {"entries": await self._call(self.dialogue.desk.remote("audit_log", limit))}
