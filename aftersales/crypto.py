@@ -114,12 +114,21 @@ class KeyRing:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({"active": key_id, "keys": {key_id: new_key()}}, indent=2)
+        # Written whole under a private name, then linked into place: a replica starting alongside (Dialogue and
+        # Desk start together) either finds no file or the complete one, never a half-written ring.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return cls.load(path)  # a replica starting alongside wrote it first
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data + "\n")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(data + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another replica's ring is in place first: use it
+        finally:
+            draft.unlink(missing_ok=True)
         return cls.load(path)
 
     @classmethod

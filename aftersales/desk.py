@@ -14,14 +14,11 @@ from aftersales.store import Store
 from aftersales.views import jsonable
 
 
-DESK_METHODS = frozenset({"timeline", "order", "handoffs", "claim", "resolve", "audit_log", "automation", "roi"})
-
-
 class AgentDesk:
     """The agents' and managers' side of the store. `actor` and `role` name the caller (the API key) in the audit log.
 
     Attributes:
-        store: The store the Dialogue deployment owns.
+        store: The store Dialogue writes turns to.
         clock: Now, tz-aware.
     """
 
@@ -86,4 +83,4 @@ class AgentDesk:
                 **{k: str(v) for k, v in vars(result).items()}}
 
 
-__all__ = ["DESK_METHODS", "AgentDesk"]
+__all__ = ["AgentDesk"]

@@ -41,7 +41,7 @@ def services(folder: Path) -> dict:
     from aftersales.understanding import KeywordUnderstanding
     from aftersales.understanding_model import ModelUnderstanding
     from serving.config import DialogueSettings
-    from serving.deployments import understanding_for
+    from serving.dialogue import understanding_for
 
     policy = PolicyEngine.from_dir(ROOT / "configs" / "policies")
     from models.text_heads import PLAIN

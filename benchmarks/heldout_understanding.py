@@ -121,7 +121,7 @@ def score(rows: list[dict], reads: list) -> dict:
 
 def readers() -> dict:
     from aftersales.understanding import KeywordUnderstanding
-    from serving.deployments import understanding_for
+    from serving.dialogue import understanding_for
     from models.text_heads import PLAIN
     from serving.config import DialogueSettings
 

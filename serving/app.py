@@ -5,7 +5,8 @@
 from ray.serve import Application
 
 from serving.config import AppArgs
-from serving.deployments import CatalogSearch, Dialogue, Transcriber, Vision
+from serving.deployments import CatalogSearch, Transcriber, Vision
+from serving.dialogue import Desk, Dialogue
 from serving.ingress import Ingress
 
 
@@ -24,7 +25,7 @@ def _batching(args: AppArgs, name: str) -> dict:
 
 
 def build_app(args: AppArgs) -> Application:
-    """Ingress → Transcriber, Vision, CatalogSearch (→ Vision) and Dialogue."""
+    """Ingress → Transcriber, Vision, CatalogSearch (→ Vision), Dialogue and Desk."""
     if not isinstance(args, AppArgs):
         args = AppArgs.model_validate(args)
     vision = Vision.options(**_options(args, "Vision")).bind(
@@ -41,6 +42,7 @@ def build_app(args: AppArgs) -> Application:
         vision=vision,
         catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(vision, args.catalog),
         dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
+        desk=Desk.options(**_options(args, "Desk")).bind(args.dialogue),
         limits=args.limits,
         min_product_score=args.catalog.min_score,
         candidates=args.catalog.turn_candidates,

@@ -12,7 +12,7 @@ from models.embedder import EmbedderConfig
 from models.ocr import OcrConfig
 from models.whisper import WhisperConfig
 
-DEPLOYMENT_NAMES = ("Ingress", "Transcriber", "Vision", "CatalogSearch", "Dialogue")
+DEPLOYMENT_NAMES = ("Ingress", "Transcriber", "Vision", "CatalogSearch", "Dialogue", "Desk")
 
 
 class _Strict(BaseModel):
@@ -24,7 +24,7 @@ class DeploymentOptions(_Strict):
 
     Attributes:
         num_replicas: Replicas to run; scale this out on a Ray cluster for promotion peaks.
-        num_cpus: CPUs each replica reserves. Fractional on a small CPU box so five deployments fit on two cores.
+        num_cpus: CPUs each replica reserves. Fractional on a small CPU box so six deployments fit on two cores.
         num_gpus: GPUs each replica reserves (fractional values share one GPU between replicas).
         max_ongoing_requests: Requests a replica accepts at once before the router queues or rejects.
         max_batch_size: Largest `@serve.batch` batch (model deployments only).
@@ -142,7 +142,7 @@ class DialogueSettings(_Strict):
         create_keys: Write `keys_file` with a fresh key when it is missing (a single box; never on a cluster,
             where each node would make its own).
         retention_days: Chat records, turn outcomes and closed hand-overs older than this are purged
-            (`python -m aftersales.maintenance purge`, and daily by the Dialogue deployment).
+            (`python -m aftersales.maintenance purge`, and daily by the Desk deployment).
         audit_retention_days: The audit log is kept longer, for this many days.
         memory_days: How long a customer's last conversation is remembered when they write on another channel.
         handoff: When the bot hands over to a person (aftersales.handoff.HandoffRules).

@@ -1,4 +1,4 @@
-"""The model and domain deployments: thin shells that build their wrappers in __init__ and call them.
+"""The model deployments (Transcriber, Vision) and CatalogSearch: thin shells that build their wrappers in __init__.
 
 Media is decoded here, in the replica that uses it, once: bytes (not pixels) cross the network and decoding scales
 with the model's replicas. Blocking work runs in a thread so a replica's event loop keeps filling the next batch.
@@ -17,7 +17,7 @@ import numpy as np
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from serving.config import CatalogSettings, DialogueSettings, Limits
+from serving.config import CatalogSettings, Limits
 from serving.messages import FrameVectors, Look, Sight
 
 logger = logging.getLogger("kefu.serving")
@@ -296,117 +296,3 @@ class CatalogSearch(_Ready):
         vectors = await self.vision.embed_texts.remote([text])
         merged = merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
         return [m.to_dict() for m in merged]
-
-
-@serve.deployment
-class Dialogue(_Ready):
-    """Understanding, order lookup, policy decision and reply for one conversation turn (aftersales/), and the
-    agents' desk over the same store."""
-
-    def __init__(self, settings: DialogueSettings, taxonomy: str):
-        from pathlib import Path
-
-        from aftersales.crypto import KeyRing
-        from aftersales.defects import DefectTaxonomy
-        from aftersales.desk import AgentDesk
-        from aftersales.dialogue import DialogueService
-        from aftersales.erp import HttpErpAdapter
-        from aftersales.handoff import HandoffRules
-        from aftersales.policy import PolicyEngine
-        from aftersales.replies import ReplyWriter
-        from aftersales.seed import seed_demo
-        from aftersales.store import Store
-        from serving.config import erp_config
-
-        keys = KeyRing.from_config(settings.keys_file, create=settings.create_keys)
-        store = Store(settings.store_url, keys)
-        if settings.seed_demo:
-            seed_demo(store, Path(settings.demo_catalog))
-        self.settings = settings
-        understanding = understanding_for(settings)
-        self.service = DialogueService(
-            store=store,
-            policy=PolicyEngine.from_dir(Path(settings.policies_dir)),
-            understanding=understanding,
-            replies=ReplyWriter(),
-            taxonomy=DefectTaxonomy.load(Path(taxonomy)),
-            erp=HttpErpAdapter(erp_config(settings.erp)) if settings.erp else None,
-            handoff=HandoffRules(**settings.handoff.model_dump()),
-            memory_days=settings.memory_days,
-            rewriter=rewriter_for(settings),
-            embedder=getattr(getattr(understanding, "sentences", None), "retrieval", None),
-        )
-        self.service.warm()
-        self.agent_desk = AgentDesk(store, self.service.clock)
-        self._purged_on = None
-
-    def handle(self, turn: Any) -> Any:
-        """A TurnInput → its TurnResult (both cross replicas as the dataclasses they are)."""
-        self._purge_daily()
-        return self.service.handle(turn)
-
-    def stack_cart(self, customer_id: str, lines: list, coupon_ids: list, currency: str) -> dict:
-        return self.service.stack_cart(customer_id, [tuple(line) for line in lines], list(coupon_ids),
-                                       currency).to_dict()
-
-    def desk(self, method: str, *args: Any) -> Any:
-        """One AgentDesk call (timeline, order, handoffs, claim, resolve, audit_log, automation, roi)."""
-        from aftersales.desk import DESK_METHODS
-
-        if method not in DESK_METHODS:
-            raise ValueError(f"unknown desk method {method!r}")
-        self._purge_daily()
-        return getattr(self.agent_desk, method)(*args)
-
-    def _purge_daily(self) -> None:
-        """Retention runs once a day per replica, on the first desk call of the day (purging twice is harmless)."""
-        from datetime import timedelta
-
-        now = self.service.clock()
-        if self._purged_on == now.date():
-            return
-        self._purged_on = now.date()
-        counts = self.service.store.purge(now - timedelta(days=self.settings.retention_days),
-                                          now - timedelta(days=self.settings.audit_retention_days))
-        logger.info("retention purge: %s", counts)
-
-    def put(self, kind: str, key: str, payload: dict) -> bool:
-        """Upsert an order, product, customer or coupon from the ingest API; True when it was created."""
-        from aftersales.ingest import ingest
-
-        return ingest(self.service.store, kind, key, payload, self.service.clock())
-
-
-def understanding_for(settings: DialogueSettings) -> Any:
-    """The Understanding the settings name: kefu's trained text model blended with the embedding heads on
-    multilingual-e5 (with the slot grammar and the keyword tables for defects), or the keyword tables alone."""
-    from aftersales.understanding import KeywordUnderstanding
-
-    if settings.understanding == "keywords":
-        return KeywordUnderstanding()
-    from aftersales.understanding_model import Blend, ModelUnderstanding
-    from models.text import TextModel, TextModelConfig
-
-    config = TextModelConfig(model=settings.text_model) if settings.text_model else TextModelConfig()
-    if not settings.sentence_model:
-        return ModelUnderstanding(TextModel(config))
-    from models.sentence import SentenceEncoder, SentenceEncoderConfig
-    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads, heads_encoder
-
-    heads = EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED)
-    sentence_config = SentenceEncoderConfig(model=settings.sentence_model, engine=settings.sentence_engine)
-    plain = SentenceEncoder(sentence_config)
-    sentences = SentenceHeads(heads_encoder(heads, sentence_config) if heads.graph else plain, heads,
-                              retrieval=plain)
-    blend = Blend(sentences.blend, sentences.gate) if sentences.blend else None
-    return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)
-
-
-def rewriter_for(settings: DialogueSettings) -> Any:
-    """The optional reply rewriter (a local causal LM behind the fact guard), None when not configured."""
-    if not settings.rewriter:
-        return None
-    from aftersales.rewriter import GuardedRewriter
-    from models.rewriter import CausalLMRewriter, RewriterConfig
-
-    return GuardedRewriter(CausalLMRewriter(RewriterConfig(**settings.rewriter)))

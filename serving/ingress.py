@@ -33,6 +33,7 @@ class KefuApi(HealthRoutes, AudioRoutes, VisionRoutes, CatalogRoutes, Conversati
         vision: DeploymentHandle,
         catalog: DeploymentHandle,
         dialogue: DeploymentHandle,
+        desk: DeploymentHandle,
         limits: Limits,
         min_product_score: float,
         candidates: int = 3,
@@ -40,8 +41,10 @@ class KefuApi(HealthRoutes, AudioRoutes, VisionRoutes, CatalogRoutes, Conversati
     ):
         access = access or AccessSettings()
         configure_access(ApiKeys.from_config(access.api_keys), access.require_api_keys)
-        self.transcriber, self.vision, self.catalog, self.dialogue = transcriber, vision, catalog, dialogue
-        self.handles = {"Transcriber": transcriber, "Vision": vision, "CatalogSearch": catalog, "Dialogue": dialogue}
+        self.transcriber, self.vision, self.catalog, self.dialogue, self.desk = (
+            transcriber, vision, catalog, dialogue, desk)
+        self.handles = {"Transcriber": transcriber, "Vision": vision, "CatalogSearch": catalog, "Dialogue": dialogue,
+                        "Desk": desk}
         self.limits = limits
         self.turns = TurnPipeline(transcriber, vision, catalog, dialogue, limits, min_product_score, candidates)
         self._ready = False

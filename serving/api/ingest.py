@@ -47,12 +47,13 @@ router = APIRouter()
 
 
 class IngestRoutes(Routes):
-    """Mixed into the ingress: the Dialogue deployment owns the store, so writes go through it."""
+    """Mixed into the ingress: Desk writes what the shop's systems send; Dialogue stacks coupons on a cart."""
 
+    desk: Any
     dialogue: Any
 
     async def _put(self, kind: str, key: str, body: BaseModel, response: Response) -> dict:
-        created = await self._call(self.dialogue.put.remote(kind, key, body.model_dump(mode="json")))
+        created = await self._call(self.desk.put.remote(kind, key, body.model_dump(mode="json")))
         response.status_code = 201 if created else 200
         return {"id": key, "created": created}
 

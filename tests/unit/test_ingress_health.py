@@ -28,7 +28,7 @@ def handle(ready: bool):
 
 
 def make_ingress(*, slow: set[str]):
-    names = ["transcriber", "vision", "catalog", "dialogue"]
+    names = ["transcriber", "vision", "catalog", "dialogue", "desk"]
     handles = {n: handle(n not in slow) for n in names}
     return KefuApi(**handles, limits=Limits(), min_product_score=0.5)
 
@@ -44,4 +44,4 @@ def test_503_while_a_deployment_is_loading():
 def test_200_once_all_are_ready():
     response = asyncio.run(make_ingress(slow=set()).healthz())
     assert response.status_code == 200
-    assert json.loads(response.body)["deployments"] == ["Transcriber", "Vision", "CatalogSearch", "Dialogue"]
+    assert json.loads(response.body)["deployments"] == ["Transcriber", "Vision", "CatalogSearch", "Dialogue", "Desk"]

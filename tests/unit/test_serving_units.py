@@ -140,3 +140,32 @@ def test_a_bad_erp_block_is_refused_before_ray_starts(erp):
 
     with pytest.raises(ValidationError, match="erp"):
         AppArgs(dialogue={"erp": erp})
+
+
+def test_the_desk_purges_old_records_once_a_day_and_serves_its_methods(tmp_path):
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from serving.config import DialogueSettings
+    from serving.dialogue import Desk
+
+    settings = DialogueSettings(store_url=f"sqlite:///{tmp_path / 'kefu.db'}", keys_file=str(tmp_path / "k.json"),
+                                create_keys=True, seed_demo=False, retention_days=30)
+
+    async def start():  # built on an event loop, as a replica is: the daily retention task starts with it
+        desk = Desk.func_or_class(settings)
+        running = desk._retention is not None
+        desk._retention.cancel()
+        return desk, running
+
+    desk, running = asyncio.run(start())
+    assert running
+    assert desk.put("customer", "C9", {"name": "Lin"}) is True and desk.put("customer", "C9", {"name": "Lin"}) is False
+    now = [datetime(2026, 11, 1, 9, tzinfo=timezone.utc)]
+    desk.clock = lambda: now[0]
+    assert desk.purge_due() is not None  # the first check of a day purges
+    now[0] += timedelta(hours=9)
+    assert desk.purge_due() is None  # later the same day: nothing
+    now[0] += timedelta(hours=15)
+    assert desk.purge_due() is not None  # the next day purges again
+    assert desk.handoffs(None, 10) == [] and desk.automation(30.0)["turns"] == 0

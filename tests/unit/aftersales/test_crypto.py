@@ -99,3 +99,14 @@ def test_create_writes_an_owner_only_key_file_once(tmp_path):
     assert again.open(sealed, "C1") == "勾丝" and KeyRing.create(path).keys == ring.keys
     with pytest.raises(KeyConfigError):
         KeyRing.from_config(str(tmp_path / "absent.json"), env={})
+
+
+def test_replicas_creating_the_key_file_together_all_get_the_one_ring(tmp_path):
+    """Dialogue and Desk replicas start at once on a fresh box: each must load the same complete ring."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "keys" / "data-keys.json"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rings = list(pool.map(lambda _: KeyRing.from_config(str(path), create=True), range(32)))
+    assert len({tuple(sorted(ring.keys.items())) for ring in rings}) == 1
+    assert [p.name for p in path.parent.iterdir()] == ["data-keys.json"]  # no draft left behind

@@ -1,0 +1,162 @@
+"""The deployments over the store: Dialogue answers turns; Desk serves the agents' desk, ingest and retention."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from ray import serve
+
+from aftersales.desk import AgentDesk
+from serving.config import DialogueSettings
+from serving.deployments import _Ready
+
+logger = logging.getLogger("kefu.serving")
+
+
+@serve.deployment
+class Dialogue(_Ready):
+    """Understanding, order lookup, policy decision and reply for one conversation turn (aftersales/), and coupon
+    stacking on a cart."""
+
+    def __init__(self, settings: DialogueSettings, taxonomy: str):
+        from aftersales.defects import DefectTaxonomy
+        from aftersales.dialogue import DialogueService
+        from aftersales.erp import HttpErpAdapter
+        from aftersales.handoff import HandoffRules
+        from aftersales.policy import PolicyEngine
+        from aftersales.replies import ReplyWriter
+        from aftersales.seed import seed_demo
+        from serving.config import erp_config
+
+        store = open_store(settings)
+        if settings.seed_demo:
+            seed_demo(store, Path(settings.demo_catalog))
+        understanding = understanding_for(settings)
+        self.service = DialogueService(
+            store=store,
+            policy=PolicyEngine.from_dir(Path(settings.policies_dir)),
+            understanding=understanding,
+            replies=ReplyWriter(),
+            taxonomy=DefectTaxonomy.load(Path(taxonomy)),
+            erp=HttpErpAdapter(erp_config(settings.erp)) if settings.erp else None,
+            handoff=HandoffRules(**settings.handoff.model_dump()),
+            memory_days=settings.memory_days,
+            rewriter=rewriter_for(settings),
+            embedder=getattr(getattr(understanding, "sentences", None), "retrieval", None),
+        )
+        self.service.warm()
+
+    def handle(self, turn: Any) -> Any:
+        """A TurnInput → its TurnResult (both cross replicas as the dataclasses they are)."""
+        return self.service.handle(turn)
+
+    def stack_cart(self, customer_id: str, lines: list, coupon_ids: list, currency: str) -> dict:
+        return self.service.stack_cart(customer_id, [tuple(line) for line in lines], list(coupon_ids),
+                                       currency).to_dict()
+
+
+# How often a Desk replica looks whether today's purge has run.
+_RETENTION_CHECK_S = 3600.0
+
+
+@serve.deployment
+class Desk(_Ready, AgentDesk):
+    """The agents' desk (timelines, order data, the hand-over queue, reports, the audit log), ingest from the shop's
+    systems, and retention, over the store Dialogue writes turns to: `AgentDesk`'s methods are its methods.
+
+    Retention runs once a day per replica, in the background (purging twice is harmless).
+    """
+
+    def __init__(self, settings: DialogueSettings):
+        from aftersales.dialogue import utc_now
+
+        AgentDesk.__init__(self, open_store(settings), utc_now)
+        self.settings = settings
+        self._purged_on = None
+        self._retention: asyncio.Task | None = None
+        self._start_retention()
+
+    def put(self, kind: str, key: str, payload: dict) -> bool:
+        """Upsert an order, product, customer, coupon or FAQ entry from the ingest API; True when it was created."""
+        from aftersales.ingest import ingest
+
+        self._start_retention()
+        return ingest(self.store, kind, key, payload, self.clock())
+
+    def purge_due(self) -> dict | None:
+        """Purge what retention says is old, once a day; the counts when it ran, None when it already had today."""
+        from datetime import timedelta
+
+        now = self.clock()
+        if self._purged_on == now.date():
+            return None
+        self._purged_on = now.date()
+        counts = self.store.purge(now - timedelta(days=self.settings.retention_days),
+                                  now - timedelta(days=self.settings.audit_retention_days))
+        logger.info("retention purge: %s", counts)
+        return counts
+
+    def _start_retention(self) -> None:
+        # Ray Serve 2.60 builds a replica on its event loop; should one build it outside a loop, the first call
+        # starts the task instead.
+        if self._retention is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._retention = loop.create_task(self._retain_daily())
+
+    async def _retain_daily(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.purge_due)
+            except Exception:  # noqa: BLE001 - a failed purge is retried in an hour; the replica keeps serving
+                logger.exception("retention purge failed")
+            await asyncio.sleep(_RETENTION_CHECK_S)
+
+
+def open_store(settings: DialogueSettings) -> Any:
+    """The store the settings name, its chat records sealed with the configured key ring."""
+    from aftersales.crypto import KeyRing
+    from aftersales.store import Store
+
+    return Store(settings.store_url, KeyRing.from_config(settings.keys_file, create=settings.create_keys))
+
+
+def understanding_for(settings: DialogueSettings) -> Any:
+    """The Understanding the settings name: kefu's trained text model blended with the embedding heads on
+    multilingual-e5 (with the slot grammar and the keyword tables for defects), or the keyword tables alone."""
+    from aftersales.understanding import KeywordUnderstanding
+
+    if settings.understanding == "keywords":
+        return KeywordUnderstanding()
+    from aftersales.understanding_model import Blend, ModelUnderstanding
+    from models.text import TextModel, TextModelConfig
+
+    config = TextModelConfig(model=settings.text_model) if settings.text_model else TextModelConfig()
+    if not settings.sentence_model:
+        return ModelUnderstanding(TextModel(config))
+    from models.sentence import SentenceEncoder, SentenceEncoderConfig
+    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads, heads_encoder
+
+    heads = EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED)
+    sentence_config = SentenceEncoderConfig(model=settings.sentence_model, engine=settings.sentence_engine)
+    plain = SentenceEncoder(sentence_config)
+    sentences = SentenceHeads(heads_encoder(heads, sentence_config) if heads.graph else plain, heads,
+                              retrieval=plain)
+    blend = Blend(sentences.blend, sentences.gate) if sentences.blend else None
+    return ModelUnderstanding(TextModel(config), sentences=sentences, blend=blend)
+
+
+def rewriter_for(settings: DialogueSettings) -> Any:
+    """The optional reply rewriter (a local causal LM behind the fact guard), None when not configured."""
+    if not settings.rewriter:
+        return None
+    from aftersales.rewriter import GuardedRewriter
+    from models.rewriter import CausalLMRewriter, RewriterConfig
+
+    return GuardedRewriter(CausalLMRewriter(RewriterConfig(**settings.rewriter)))
