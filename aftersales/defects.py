@@ -8,9 +8,9 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES
+from aftersales.policy.decisions import DEFECT_TAXONOMY, SEVERITIES
 from aftersales.errors import InvalidInput, PolicyConfigError
-from aftersales.policy_config import ConfigReader
+from aftersales.policy.config import ConfigReader
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "configs" / "defects.yaml"
 # A photo in thirds: where the defect's centre lies ("upper left").

@@ -10,26 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from aftersales.decisions import Action, Case, Decision, DefectFinding
+from aftersales.policy.decisions import Action, Case, Decision, DefectFinding
 from aftersales.defects import DefectTaxonomy, assess
-from aftersales.erp import ErpError, HttpErpAdapter
+from aftersales.integrations.erp import ErpError, HttpErpAdapter
 from aftersales.errors import InvalidInput, NotFound, UnknownReference
-from aftersales.language import normalize_language
-from aftersales.policy import PolicyEngine
+from aftersales.understanding.language import normalize_language
+from aftersales.policy.engine import PolicyEngine
 from aftersales.handoff import HandoffRules
-from aftersales.policy_config import Promotion
-from aftersales.recommend import RECOMMEND_AFTER, recommend
-from aftersales.replies import ReplyWriter, tone_for
-from aftersales.rewriter import GuardedRewriter
-from aftersales.store import Store
-from aftersales.store_chat import TurnOutcome
+from aftersales.policy.config import Promotion
+from aftersales.replies.recommend import RECOMMEND_AFTER, recommend
+from aftersales.replies.templates import ReplyWriter, tone_for
+from aftersales.replies.guard import GuardedRewriter
+from aftersales.store.core import Store
+from aftersales.store.chat import TurnOutcome
 from aftersales.turn_input import ProductHit, TurnInput
-from aftersales.knowledge import Embedder
-from aftersales.knowledge import answer as answer_question
-from aftersales.product_match import Named, TitleCache, named_product, shared_words, title_passage
-from aftersales.slots import extract, written_order
-from aftersales.understanding import Understanding, Understood
-from aftersales.views import (ConversationContext, CustomerView, MessageView, OrderView, ProductView,
+from aftersales.policy.knowledge import Embedder
+from aftersales.policy.knowledge import answer as answer_question
+from aftersales.understanding.products import Named, TitleCache, named_product, shared_words, title_passage
+from aftersales.understanding.slots import extract, written_order
+from aftersales.understanding.keywords import Understanding, Understood
+from aftersales.store.views import (ConversationContext, CustomerView, MessageView, OrderView, ProductView,
                              jsonable)
 
 logger = logging.getLogger("kefu.aftersales")
@@ -277,8 +277,8 @@ class DialogueService:
                    currency: str) -> Decision:
         """The shop's coupon-stacking rule on a cart: (sku, quantity, unit price in cents or None for the current
         price) lines and the customer's coupons (all they hold, or those named)."""
-        from aftersales.coupons import CartLine
-        from aftersales.rules.coupons import cart_stacking
+        from aftersales.policy.stacking import CartLine
+        from aftersales.policy.rules.coupons import cart_stacking
 
         rule = next((r for r in self.policy.rules if r.type == "coupon_stacking"), None)
         if rule is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aftersales.decisions import Decision
+from aftersales.policy.decisions import Decision
 from aftersales.errors import InvalidInput
 
 # In the order they are checked: the first that holds is the reason given.

@@ -8,7 +8,7 @@ from typing import Any
 
 from aftersales.defects import Box, PhotoDetections
 from aftersales.errors import InvalidInput
-from aftersales.views import CHANNELS
+from aftersales.store.views import CHANNELS
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def plot(result: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from aftersales.decisions import DEFECT_TAXONOMY
+    from aftersales.policy.decisions import DEFECT_TAXONOMY
 
     fig, (acc_ax, lat_ax) = plt.subplots(1, 2, figsize=(14, 4.5))
     accuracy = result.get("accuracy")

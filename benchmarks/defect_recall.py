@@ -70,7 +70,7 @@ def plot(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from aftersales.decisions import DEFECT_TAXONOMY
+    from aftersales.policy.decisions import DEFECT_TAXONOMY
     from training.defect_recall import RECALL_BAR
 
     names = [n for n in ("unseen-looks", "second") if any(n in c for c in result["configs"].values())]

@@ -33,7 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from aftersales.decisions import DEFECT_TAXONOMY  # noqa: E402
+from aftersales.policy.decisions import DEFECT_TAXONOMY  # noqa: E402
 
 KINDS = DEFECT_TAXONOMY
 _FABRIC_KINDS = ("snag", "hole", "stain", "tear", "open_seam", "pilling")

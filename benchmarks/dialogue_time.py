@@ -32,14 +32,14 @@ CUSTOMERS = ("C1001", "C1002", "C1003", "C1004", "C1005", "C1006")
 def services(folder: Path) -> dict:
     from dataclasses import replace
 
-    from aftersales.crypto import KeyRing
+    from aftersales.store.crypto import KeyRing
     from aftersales.dialogue import DialogueService
-    from aftersales.policy import PolicyEngine
-    from aftersales.replies import ReplyWriter
-    from aftersales.seed import seed_demo
-    from aftersales.store import Store
-    from aftersales.understanding import KeywordUnderstanding
-    from aftersales.understanding_model import ModelUnderstanding
+    from aftersales.policy.engine import PolicyEngine
+    from aftersales.replies.templates import ReplyWriter
+    from aftersales.integrations.seed import seed_demo
+    from aftersales.store.core import Store
+    from aftersales.understanding.keywords import KeywordUnderstanding
+    from aftersales.understanding.model import ModelUnderstanding
     from serving.config import DialogueSettings
     from serving.dialogue import understanding_for
 

@@ -120,7 +120,7 @@ def score(rows: list[dict], reads: list) -> dict:
 
 
 def readers() -> dict:
-    from aftersales.understanding import KeywordUnderstanding
+    from aftersales.understanding.keywords import KeywordUnderstanding
     from serving.dialogue import understanding_for
     from models.text_heads import PLAIN
     from serving.config import DialogueSettings

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aftersales.money import parse_amount  # noqa: E402
-from aftersales.slots import extract, written_order  # noqa: E402
+from aftersales.understanding.slots import extract, written_order  # noqa: E402
 
 SEEDS = range(100, 104)
 DECOY = "O99999"  # another order of the same customer, to be told apart

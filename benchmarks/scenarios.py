@@ -12,7 +12,7 @@ language. The expectations were written from the policy YAML and the API contrac
 Writes benchmarks/results/scenarios.json (per scenario pass/fail with the reasons, per language right/total, the
 count of wrong amounts) and prints a table per language. Standard library + PyYAML + httpx (or requests).
 It imports nothing of kefu's on purpose: a judge that shared kefu's money parsing or JSON path lookup
-(aftersales.money.parse_amount, aftersales.erp._lookup) would share their mistakes too.
+(aftersales.money.parse_amount, aftersales.integrations.erp._lookup) would share their mistakes too.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aftersales.understanding import KeywordUnderstanding  # noqa: E402
-from aftersales.understanding_model import ModelUnderstanding  # noqa: E402
+from aftersales.understanding.keywords import KeywordUnderstanding  # noqa: E402
+from aftersales.understanding.model import ModelUnderstanding  # noqa: E402
 from models.text import TextModel, TextModelConfig  # noqa: E402
 from training.text_data import LANGUAGES, load_corpus, split_corpus  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Reply rewriter on any local Hugging Face causal LM (transformers); aftersales/rewriter.py guards what it writes."""
+"""Reply rewriter on any local Hugging Face causal LM (transformers); aftersales/replies/guard.py guards what it writes."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class RewriterConfig:
 
 
 class CausalLMRewriter:
-    """A local causal LM that restyles finished replies (aftersales.rewriter.Rewriter).
+    """A local causal LM that restyles finished replies (aftersales.replies.guard.Rewriter).
 
     One generate at a time: a replica serves turns from several threads, and a model's forward pass is not safe to
     share between them.

@@ -135,14 +135,14 @@ class DialogueSettings(_Strict):
         seed_demo: Seed the demo customers, products and orders on start (idempotent).
         demo_catalog: Catalog CSV the demo seed reads products from.
         erp: The shop's own HTTP ERP, asked for an order the store does not have: {base_url, order_path, fields,
-            timezone, headers, timeout_s} (aftersales.erp.ErpConfig; `fields` maps kefu's order fields to the ERP's
+            timezone, headers, timeout_s} (aftersales.integrations.erp.ErpConfig; `fields` maps kefu's order fields to the ERP's
             JSON paths). None: orders come only through the ingest API.
-        keys_file: JSON key ring that seals chat records at rest (aftersales/crypto.py); None reads KEFU_DATA_KEYS.
+        keys_file: JSON key ring that seals chat records at rest (aftersales/store/crypto.py); None reads KEFU_DATA_KEYS.
             Every replica must use the same keys: on a cluster, a secret mounted on every node.
         create_keys: Write `keys_file` with a fresh key when it is missing (a single box; never on a cluster,
             where each node would make its own).
         retention_days: Chat records, turn outcomes and closed hand-overs older than this are purged
-            (`python -m aftersales.maintenance purge`, and daily by the Desk deployment).
+            (`python -m aftersales.store.maintenance purge`, and daily by the Desk deployment).
         audit_retention_days: The audit log is kept longer, for this many days.
         memory_days: How long a customer's last conversation is remembered when they write on another channel.
         handoff: When the bot hands over to a person (aftersales.handoff.HandoffRules).
@@ -199,7 +199,7 @@ class DialogueSettings(_Strict):
 
 def erp_config(value: dict[str, Any]) -> Any:
     """The ErpConfig an `erp:` block describes; ValueError (a validation error for pydantic) when it is nonsense."""
-    from aftersales.erp import ErpConfig, field_map
+    from aftersales.integrations.erp import ErpConfig, field_map
     from aftersales.errors import InvalidInput
 
     known = {"base_url", "order_path", "fields", "timezone", "headers", "timeout_s"}

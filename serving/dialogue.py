@@ -9,7 +9,7 @@ from typing import Any
 
 from ray import serve
 
-from aftersales.desk import AgentDesk
+from aftersales.desk.agents import AgentDesk
 from serving.config import DialogueSettings
 from serving.deployments import _Ready
 
@@ -24,11 +24,11 @@ class Dialogue(_Ready):
     def __init__(self, settings: DialogueSettings, taxonomy: str):
         from aftersales.defects import DefectTaxonomy
         from aftersales.dialogue import DialogueService
-        from aftersales.erp import HttpErpAdapter
+        from aftersales.integrations.erp import HttpErpAdapter
         from aftersales.handoff import HandoffRules
-        from aftersales.policy import PolicyEngine
-        from aftersales.replies import ReplyWriter
-        from aftersales.seed import seed_demo
+        from aftersales.policy.engine import PolicyEngine
+        from aftersales.replies.templates import ReplyWriter
+        from aftersales.integrations.seed import seed_demo
         from serving.config import erp_config
 
         store = open_store(settings)
@@ -81,7 +81,7 @@ class Desk(_Ready, AgentDesk):
 
     def put(self, kind: str, key: str, payload: dict) -> bool:
         """Upsert an order, product, customer, coupon or FAQ entry from the ingest API; True when it was created."""
-        from aftersales.ingest import ingest
+        from aftersales.integrations.ingest import ingest
 
         self._start_retention()
         return ingest(self.store, kind, key, payload, self.clock())
@@ -121,8 +121,8 @@ class Desk(_Ready, AgentDesk):
 
 def open_store(settings: DialogueSettings) -> Any:
     """The store the settings name, its chat records sealed with the configured key ring."""
-    from aftersales.crypto import KeyRing
-    from aftersales.store import Store
+    from aftersales.store.crypto import KeyRing
+    from aftersales.store.core import Store
 
     return Store(settings.store_url, KeyRing.from_config(settings.keys_file, create=settings.create_keys))
 
@@ -130,11 +130,11 @@ def open_store(settings: DialogueSettings) -> Any:
 def understanding_for(settings: DialogueSettings) -> Any:
     """The Understanding the settings name: kefu's trained text model blended with the embedding heads on
     multilingual-e5 (with the slot grammar and the keyword tables for defects), or the keyword tables alone."""
-    from aftersales.understanding import KeywordUnderstanding
+    from aftersales.understanding.keywords import KeywordUnderstanding
 
     if settings.understanding == "keywords":
         return KeywordUnderstanding()
-    from aftersales.understanding_model import Blend, ModelUnderstanding
+    from aftersales.understanding.model import Blend, ModelUnderstanding
     from models.text import TextModel, TextModelConfig
 
     config = TextModelConfig(model=settings.text_model) if settings.text_model else TextModelConfig()
@@ -156,7 +156,7 @@ def rewriter_for(settings: DialogueSettings) -> Any:
     """The optional reply rewriter (a local causal LM behind the fact guard), None when not configured."""
     if not settings.rewriter:
         return None
-    from aftersales.rewriter import GuardedRewriter
+    from aftersales.replies.guard import GuardedRewriter
     from models.rewriter import CausalLMRewriter, RewriterConfig
 
     return GuardedRewriter(CausalLMRewriter(RewriterConfig(**settings.rewriter)))

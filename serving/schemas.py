@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aftersales.ingest import Amount
+from aftersales.integrations.ingest import Amount
 
 CHANNELS = ("tmall", "jd", "douyin", "wechat", "app", "phone", "web", "shopee", "lazada")
 

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import yaml
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.defect_scene import SIZES, SceneOptions, plan_scene, render_scene
 from training.materials import (
     DEFAULT_PROFILE, PROFILES, Profile, check_profile, regime_of, reserved_axes, shared_axes, split_pools, variants,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 import cv2
 import numpy as np
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.defect_draw_base import DefectContext, Patch, blob, fill, jagged, stroke
 from training.defect_draw_fabric import (
     OPENING, PILLING, SEAM_STITCH, SKIN, SNAG, SNAG_THREAD, STAIN, STAIN_DROPS, TEAR, draw_hole, draw_open_seam,
@@ -41,7 +41,7 @@ DRAWERS: dict[str, Callable[[Patch, DefectContext, np.random.Generator], None]] 
     "pilling": draw_pilling, "scratch": draw_scratch, "dent": draw_dent, "crack": draw_crack, "broken": draw_broken,
 }
 if tuple(DRAWERS) != DEFECT_TAXONOMY:
-    raise RuntimeError("DRAWERS must follow aftersales.decisions.DEFECT_TAXONOMY")
+    raise RuntimeError("DRAWERS must follow aftersales.policy.decisions.DEFECT_TAXONOMY")
 
 
 def _visible(before: Patch, after: Patch, mask: np.ndarray) -> bool:

@@ -9,7 +9,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.defect_draw import DefectContext, Patch, draw_defect, draw_distractors, draw_seam, fill
 from training.materials import (
     BACKGROUND_PHOTOS, FAMILIES, Profile, Regime, check_profile, fbm, palette_colours, photo_crop, pick_family,

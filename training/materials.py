@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from aftersales.decisions import FABRIC_DEFECTS, HARD_GOODS_DEFECTS
+from aftersales.policy.decisions import FABRIC_DEFECTS, HARD_GOODS_DEFECTS
 from training.materials_base import (
     BACKGROUND_PHOTOS, PALETTE, PALETTES, SKIMAGE_DIR, Colour, Material, fbm, jitter, lattice_noise, palette_colours,
     photo_crop, rotated, skimage_image,

@@ -10,7 +10,7 @@ from training.detector import CLEAN_TARGET, Evaluation
 def render_card(weights: Path, digest: str, ev: Evaluation, recipe: dict, trained: dict, size_mb: float,
                 served: dict | None = None) -> str:
     """The card's markdown; `served`: benchmarks/defect_recall.py's result for these weights, when there is one."""
-    from aftersales.decisions import DEFECT_TAXONOMY
+    from aftersales.policy.decisions import DEFECT_TAXONOMY
 
     rows = "\n".join(
         f"| `{label}` | {_fmt(ev.per_class_map50.get('val', {}).get(label))} | "
@@ -19,7 +19,7 @@ def render_card(weights: Path, digest: str, ev: Evaluation, recipe: dict, traine
     return f"""# kefu-defects — model card
 
 YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class ids are the taxonomy order of
-`aftersales/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
+`aftersales/policy/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
 
 - **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{digest}`), half precision, no
   optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
@@ -96,7 +96,7 @@ def _served(served: dict | None, imgsz: int) -> str:
     """As served: recall at IoU 0.3, precision and clean photos silent at the serving threshold, both renderers."""
     if not served:
         return ""
-    from aftersales.decisions import DEFECT_TAXONOMY
+    from aftersales.policy.decisions import DEFECT_TAXONOMY
     from training.defect_recall import PRECISION_BAR, RECALL_BAR, SILENT_BAR
 
     configs = list(served.get("configs", {}).values())

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftersales.ingest import Amount, CouponIn, Currency, CustomerIn, FaqIn, OrderIn, ProductIn
+from aftersales.integrations.ingest import Amount, CouponIn, Currency, CustomerIn, FaqIn, OrderIn, ProductIn
 from aftersales.money import parse_amount
 from serving import errors
 from serving.access import needs

@@ -26,7 +26,7 @@ class VisionRoutes(Routes):
                  openapi_extra=needs("converse"))
     async def screenshots(self, image: UploadFile = File(..., description="A screenshot or a photo")) -> dict:
         """Whether a picture is a screenshot (an order page, a chat, a parcel label) and what it says."""
-        from aftersales.slots import extract
+        from aftersales.understanding.slots import extract
 
         data = await self._read(image, "image")
         screen = await self._call(self.vision.read.remote(data))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from aftersales.decisions import DEFECT_TAXONOMY, SEVERITIES
+from aftersales.policy.decisions import DEFECT_TAXONOMY, SEVERITIES
 from aftersales.defects import location
 from tests.conftest import DEMO_CATALOG
 from tests.media import espeak_wav, jpeg_bytes, mp4_from_image, tone_wav
@@ -266,7 +266,7 @@ def test_multimodal_turn_voice_and_photo(client, note):
 
 
 def test_a_screenshot_is_read_and_a_photo_of_goods_is_not(client):
-    from aftersales.slots import written_order
+    from aftersales.understanding.slots import written_order
 
     shot = make_screenshot("zh", "order_page", seed=11, order_id="O1003", amount_cents=12850,
                            tracking="SF1234567890123")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from tests.conftest import DEMO_CATALOG
 from tests.media import espeak_wav, jpeg_bytes, unseen_defect_plans
 from tests.serving.conftest import dev_args, free_port, start_kefu, stop_kefu

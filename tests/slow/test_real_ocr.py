@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aftersales.slots import extract, written_order
+from aftersales.understanding.slots import extract, written_order
 from tests.screens import LAYOUTS, make_screenshot
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from itertools import islice
 import pytest
 from PIL import Image
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from models import registry
 from models.detector import DetectorConfig, build_detector
 from tests.detections import iou, unmatched

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.defect_data import DataOptions, write_dataset
 from training.detector import CONF_GRID, TrainOptions, evaluate, main, resume, run_record, ship, train
 

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 
 TINY_CLIP_NAME = "kefu-tiny-clip"
 TINY_CLIP_CONFIG = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.replies import ReplyWriter
-from aftersales.rewriter import GuardedRewriter, facts_of
+from aftersales.replies.templates import ReplyWriter
+from aftersales.replies.guard import GuardedRewriter, facts_of
 from models.errors import WeightsNotFound
 from models.rewriter import DEFAULT_PROMPT, CausalLMRewriter, RewriterConfig
 from tests.unit.aftersales.test_replies import EXAMPLES, _decision

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.coupons import Coupon
-from aftersales.decisions import Case
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
+from aftersales.policy.stacking import Coupon
+from aftersales.policy.decisions import Case
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
 from tests.unit.aftersales.test_policy import NOW, item, order
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -7,7 +7,7 @@ from itertools import combinations
 
 import pytest
 
-from aftersales.coupons import CartLine, Coupon, StackingRules, best_stack
+from aftersales.policy.stacking import CartLine, Coupon, StackingRules, best_stack
 from aftersales.errors import InvalidInput
 
 NOW = datetime(2026, 11, 11, 12, 0, tzinfo=timezone.utc)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aftersales.decisions import Case
+from aftersales.policy.decisions import Case
 from aftersales.errors import PolicyConfigError
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
-from aftersales.rules.cross_border import CROSS_BORDER_COUNTRIES
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
+from aftersales.policy.rules.cross_border import CROSS_BORDER_COUNTRIES
 from tests.unit.aftersales.test_policy import item, order
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from aftersales.crypto import KEYS_ENV, PREFIX, KeyConfigError, KeyRing, SealedRecordError, main, new_key
+from aftersales.store.crypto import KEYS_ENV, PREFIX, KeyConfigError, KeyRing, SealedRecordError, main, new_key
 
 OLD, NEW = new_key(), new_key()
 

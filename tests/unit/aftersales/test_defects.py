@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from aftersales.defects import DEFAULT_TAXONOMY, DefectTaxonomy, PhotoDetections, assess, describe, location
 from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.money import percent_of

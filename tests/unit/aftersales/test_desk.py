@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from aftersales.desk import AgentDesk
+from aftersales.desk.agents import AgentDesk
 from aftersales.errors import InvalidInput, NotFound
-from aftersales.store_chat import TurnOutcome
+from aftersales.store.chat import TurnOutcome
 from tests.unit.aftersales.test_dialogue import NOW, service, store, turn  # noqa: F401 (fixtures)
 
 

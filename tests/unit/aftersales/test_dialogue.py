@@ -10,13 +10,13 @@ import pytest
 
 from aftersales.defects import PhotoDetections
 from aftersales.dialogue import DialogueService, ProductHit, TurnInput
-from aftersales.views import ConversationContext
+from aftersales.store.views import ConversationContext
 from aftersales.errors import Conflict, InvalidInput, NotFound
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
-from aftersales.seed import seed_demo
-from aftersales.store import Store
-from aftersales.understanding import KeywordUnderstanding
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
+from aftersales.integrations.seed import seed_demo
+from aftersales.store.core import Store
+from aftersales.understanding.keywords import KeywordUnderstanding
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)  # the seed's orders were paid after 双11

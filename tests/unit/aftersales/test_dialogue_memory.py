@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from aftersales.dialogue import DialogueService
 from aftersales.handoff import HandoffRules
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
-from aftersales.understanding import KeywordUnderstanding
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
+from aftersales.understanding.keywords import KeywordUnderstanding
 from tests.unit.aftersales.test_dialogue import BOX, NOW, ROOT, photo, service, store, turn  # noqa: F401 (fixtures)
 
 
@@ -106,7 +106,7 @@ class _Warmer:
 
 
 def test_the_rewriter_is_used_only_when_every_fact_survives(store):
-    from aftersales.rewriter import GuardedRewriter
+    from aftersales.replies.guard import GuardedRewriter
 
     def service(rewriter):
         return DialogueService(store, PolicyEngine.from_dir(ROOT / "configs" / "policies"), KeywordUnderstanding(),

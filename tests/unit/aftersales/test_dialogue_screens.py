@@ -8,8 +8,8 @@ import pytest
 
 from aftersales.dialogue import with_screen_slots
 from aftersales.errors import InvalidInput
-from aftersales.ingest import OrderIn
-from aftersales.understanding import KeywordUnderstanding
+from aftersales.integrations.ingest import OrderIn
+from aftersales.understanding.keywords import KeywordUnderstanding
 from tests.unit.aftersales.test_dialogue import NOW, service, store, turn  # noqa: F401  (fixtures)
 
 

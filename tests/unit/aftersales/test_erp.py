@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from aftersales.erp import ErpConfig, ErpError, HttpErpAdapter, field_map
+from aftersales.integrations.erp import ErpConfig, ErpError, HttpErpAdapter, field_map
 from aftersales.errors import InvalidInput, NotFound
 
 # How a Taobao-style ERP might describe an order.
@@ -135,12 +135,12 @@ def test_the_dialogue_fetches_an_order_it_does_not_have_from_the_erp(adapter, tm
     from pathlib import Path
 
     from aftersales.dialogue import DialogueService, TurnInput
-    from aftersales.ingest import CouponIn
-    from aftersales.policy import PolicyEngine
-    from aftersales.replies import ReplyWriter
-    from aftersales.seed import seed_demo
-    from aftersales.store import Store
-    from aftersales.understanding import KeywordUnderstanding
+    from aftersales.integrations.ingest import CouponIn
+    from aftersales.policy.engine import PolicyEngine
+    from aftersales.replies.templates import ReplyWriter
+    from aftersales.integrations.seed import seed_demo
+    from aftersales.store.core import Store
+    from aftersales.understanding.keywords import KeywordUnderstanding
 
     root = Path(__file__).resolve().parents[3]
     store = Store(f"sqlite:///{tmp_path / 'kefu.db'}")

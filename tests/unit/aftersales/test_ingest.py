@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from aftersales.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
+from aftersales.integrations.ingest import CouponIn, CustomerIn, OrderIn, ProductIn
 
 ORDER = {"customer_id": "C1", "status": "delivered", "currency": "cny", "created_at": "2026-11-01T10:00:00+08:00",
          "paid_at": "2026-11-01T10:01:00+08:00", "shipped_at": "2026-11-02T09:00:00+08:00",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aftersales.knowledge import Body, answer, body_measurements, cued_fields, recommend_size
-from aftersales.views import FaqView, ProductView
+from aftersales.policy.knowledge import Body, answer, body_measurements, cued_fields, recommend_size
+from aftersales.store.views import FaqView, ProductView
 
 CHART = {"unit": "cm", "rows": [
     {"size": "S", "height": [150, 160], "weight": [40, 50]},

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.decisions import Case
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
+from aftersales.policy.decisions import Case
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
 from tests.unit.aftersales.test_policy import NOW, item, order
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,7 +54,7 @@ def test_late_delivery_and_a_currency_without_a_coupon_goes_to_a_person(engine):
 
 
 def test_a_shipped_order_shows_the_carriers_latest_scan_in_shop_time(engine):
-    from aftersales.views import LogisticsEventView
+    from aftersales.store.views import LogisticsEventView
 
     events = (LogisticsEventView(NOW - timedelta(days=2), "picked_up", "已揽收", "杭州"),
               LogisticsEventView(NOW - timedelta(hours=3), "in_transit", "运输中", "上海转运中心"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from aftersales.crypto import KeyRing, new_key
-from aftersales.maintenance import main
-from aftersales.store import Store
+from aftersales.store.crypto import KeyRing, new_key
+from aftersales.store.maintenance import main
+from aftersales.store.core import Store
 
 NOW = datetime.now(timezone.utc)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from aftersales.decisions import Case, DefectFinding
-from aftersales.policy import PolicyEngine
-from aftersales.views import OrderItemView, OrderView
+from aftersales.policy.decisions import Case, DefectFinding
+from aftersales.policy.engine import PolicyEngine
+from aftersales.store.views import OrderItemView, OrderView
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
@@ -245,7 +245,7 @@ def test_case_requires_aware_now():
 
 
 def test_an_address_changed_and_coupons_that_stack_settle_the_question_but_asking_for_an_address_does_not():
-    from aftersales.decisions import Action, Decision
+    from aftersales.policy.decisions import Action, Decision
 
     def concrete(action: Action) -> bool:
         return Decision("r", {}, [action]).concrete

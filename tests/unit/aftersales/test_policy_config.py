@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from aftersales.errors import PolicyConfigError
-from aftersales.policy import PolicyEngine
+from aftersales.policy.engine import PolicyEngine
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = yaml.safe_load((ROOT / "configs" / "policies" / "default.yaml").read_text(encoding="utf-8"))

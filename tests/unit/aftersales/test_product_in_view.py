@@ -10,11 +10,11 @@ import pytest
 
 from aftersales.dialogue import DialogueService
 from aftersales.errors import UnknownReference
-from aftersales.ingest import CouponIn
-from aftersales.policy import PolicyEngine
-from aftersales.replies import ReplyWriter
+from aftersales.integrations.ingest import CouponIn
+from aftersales.policy.engine import PolicyEngine
+from aftersales.replies.templates import ReplyWriter
 from aftersales.turn_input import CartLine, ViewedProduct
-from aftersales.understanding import KeywordUnderstanding, Understood
+from aftersales.understanding.keywords import KeywordUnderstanding, Understood
 from tests.unit.aftersales.test_dialogue import NOW, ROOT, store, turn  # noqa: F401  (the seeded store fixture)
 
 
@@ -130,7 +130,7 @@ def test_a_product_named_in_no_shared_word_is_found_in_the_catalog_and_not_refun
 
 def test_shop_products_alike_to_the_one_named_do_not_hand_the_complaint_to_the_customers_order(store):  # noqa: F811
     # Two night lamps in the catalog tie with each other; C1002 bought neither, only the dress: ask which order.
-    from aftersales.ingest import ProductIn
+    from aftersales.integrations.ingest import ProductIn
 
     for sku in ("LAMP-A", "LAMP-B"):
         store.put_product(sku, ProductIn(title="Mini night lamp", category="home", price="45.00", currency="CNY"), NOW)

@@ -1,12 +1,12 @@
-"""Which product a message names (aftersales.product_match.named_product), with embeddings laid out by hand so that
+"""Which product a message names (aftersales.understanding.products.named_product), with embeddings laid out by hand so that
 the rule, not a model, is under test."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from aftersales.product_match import MARGIN, WORD_WEIGHT, named_product, shared_words
-from aftersales.views import ProductView
+from aftersales.understanding.products import MARGIN, WORD_WEIGHT, named_product, shared_words
+from aftersales.store.views import ProductView
 
 
 def product(sku: str, title: str, **titles: str) -> ProductView:

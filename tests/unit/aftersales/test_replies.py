@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 import yaml
 
-from aftersales.decisions import Action, Decision
+from aftersales.policy.decisions import Action, Decision
 from aftersales.errors import ConfigError, InvalidInput
 from aftersales.money import Money
-from aftersales.replies import DEFAULT_TEMPLATES, ReplyWriter, tone_for
+from aftersales.replies.templates import DEFAULT_TEMPLATES, ReplyWriter, tone_for
 
 PP_INPUTS = {"order_id": "O1001", "days_since_payment": 3, "window_days": 7, "items": []}
 ITEM = {"sku": "KF-SW-001", "title": "法式复古针织开衫 奶白色", "quantity": 1}

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 import yaml
 
-from aftersales.decisions import Action, Decision
+from aftersales.policy.decisions import Action, Decision
 from aftersales.money import Money
-from aftersales.replies import DEFAULT_TEMPLATES, TONES, ReplyWriter, format_date
+from aftersales.replies.templates import DEFAULT_TEMPLATES, TONES, ReplyWriter, format_date
 from tests.unit.aftersales.test_replies import _decision
 
 LANGUAGES = ("zh", "en", "id", "th", "vi", "ms", "fil")

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from aftersales.decisions import Action
-from aftersales.replies import ReplyWriter
-from aftersales.rewriter import GuardedRewriter, RewriteResult, facts_of, survives
+from aftersales.policy.decisions import Action
+from aftersales.replies.templates import ReplyWriter
+from aftersales.replies.guard import GuardedRewriter, RewriteResult, facts_of, survives
 from tests.unit.aftersales.test_replies import EXAMPLES, _decision
 
 REFUND = next(a for a in EXAMPLES if a.type == "refund_price_difference")

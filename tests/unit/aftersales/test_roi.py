@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from aftersales.roi import RoiInputs, roi
+from aftersales.desk.roi import RoiInputs, roi
 
 
 def test_the_articles_labour_example():

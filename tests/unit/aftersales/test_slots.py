@@ -2,7 +2,7 @@
 
 import pytest
 
-from aftersales.slots import extract, fold, new_address, written_order, zh_number
+from aftersales.understanding.slots import extract, fold, new_address, written_order, zh_number
 
 
 @pytest.mark.parametrize("text, language, order_id", [

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftersales.errors import Conflict, InvalidInput, NotFound, SeedError
-from aftersales.seed import seed_demo
-from aftersales.store import Store
-from aftersales.views import ConversationContext, ProductView
+from aftersales.integrations.seed import seed_demo
+from aftersales.store.core import Store
+from aftersales.store.views import ConversationContext, ProductView
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG = ROOT / "catalog_index" / "demo" / "catalog.csv"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from aftersales.crypto import KeyRing, SealedRecordError, new_key
+from aftersales.store.crypto import KeyRing, SealedRecordError, new_key
 from aftersales.errors import Conflict, InvalidInput, NotFound
-from aftersales.store import Store
-from aftersales.store_chat import TurnOutcome
-from aftersales.tables import ChatRecord
+from aftersales.store.core import Store
+from aftersales.store.chat import TurnOutcome
+from aftersales.store.tables import ChatRecord
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
 SECRET = "我的手机13812345678，地址上海市徐汇区漕溪北路88号"
@@ -177,7 +177,7 @@ def test_purge_deletes_what_is_older_than_the_retention_and_keeps_the_rest(store
 
 
 def test_latest_context_comes_from_the_customers_last_conversation_within_the_window(store):
-    from aftersales.views import ConversationContext
+    from aftersales.store.views import ConversationContext
 
     store.open_conversation("dy", "C1", "douyin", NOW)
     store.update_context("dy", ConversationContext(order_id="O1", sku="S1"))

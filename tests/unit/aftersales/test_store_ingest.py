@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, String, Table, Text, insert, inspect
 
-from aftersales.coupons import Coupon
-from aftersales.crypto import KeyRing, new_key
+from aftersales.policy.stacking import Coupon
+from aftersales.store.crypto import KeyRing, new_key
 from aftersales.errors import Conflict, InvalidInput, NotFound, UnknownReference
-from aftersales.ingest import CouponIn, CustomerIn, FaqIn, OrderIn, ProductIn
-from aftersales.store import Store
-from aftersales.store_sql import make_engine
-from aftersales.tables import Base, UTCDateTime, identifier
-from aftersales.views import LogisticsEventView
+from aftersales.integrations.ingest import CouponIn, CustomerIn, FaqIn, OrderIn, ProductIn
+from aftersales.store.core import Store
+from aftersales.store.sql import make_engine
+from aftersales.store.tables import Base, UTCDateTime, identifier
+from aftersales.store.views import LogisticsEventView
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

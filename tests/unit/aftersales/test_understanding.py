@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aftersales.decisions import DEFECT_TAXONOMY, INTENTS
+from aftersales.policy.decisions import DEFECT_TAXONOMY, INTENTS
 from aftersales.errors import ConfigError, InvalidInput
-from aftersales.understanding import DEFAULT_LEXICON, KeywordUnderstanding, Lexicon, Understanding
+from aftersales.understanding.keywords import DEFAULT_LEXICON, KeywordUnderstanding, Lexicon, Understanding
 
 
 @pytest.fixture(scope="module")

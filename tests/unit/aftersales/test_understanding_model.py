@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from aftersales.understanding_model import ModelUnderstanding
+from aftersales.understanding.model import ModelUnderstanding
 
 
 @dataclass
@@ -82,7 +82,7 @@ class ScriptedSentences:
 
 
 def test_the_embedding_heads_outvote_an_unsure_character_model():
-    from aftersales.understanding_model import Blend
+    from aftersales.understanding.model import Blend
 
     cnn = ScriptedReader(Reading("id", "product_question", "anxious", {"product_question": 0.7, "return_refund": 0.3},
                                  {"anxious": 0.55, "angry": 0.45}))
@@ -107,7 +107,7 @@ def test_the_embedding_heads_outvote_an_unsure_character_model():
     ("where is it", "en", "en"),
 ])
 def test_malay_and_indonesian_are_told_apart_by_the_words_only_one_uses(text, guess, language):
-    from aftersales.language import malay_or_indonesian
+    from aftersales.understanding.language import malay_or_indonesian
 
     assert malay_or_indonesian(text, guess) == language
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from aftersales.decisions import DEFECT_TAXONOMY, FABRIC_DEFECTS, HARD_GOODS_DEFECTS
+from aftersales.policy.decisions import DEFECT_TAXONOMY, FABRIC_DEFECTS, HARD_GOODS_DEFECTS
 from training import defect_data
 from training.defect_data import DataOptions, image_entropy, main, preview_path, write_dataset
 from training.defect_scene import SceneOptions, plan_scene, render_scene

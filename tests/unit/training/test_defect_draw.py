@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.defect_draw import SALIENT_SHARE, VISIBLE_RGB, DefectContext, Patch, draw_defect, draw_seam
 from training.materials import FAMILIES, pick_family, render_material, variants
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aftersales.decisions import DEFECT_TAXONOMY
+from aftersales.policy.decisions import DEFECT_TAXONOMY
 from training.detector import Evaluation
 from training.model_card import render_card
 

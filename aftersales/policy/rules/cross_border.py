@@ -1,0 +1,183 @@
+"""The cross-border rule: duty- and tax-free limits of the destination country, by effective date, with sources.
+
+Answers about a duty-free limit come from the rule of the order's destination country in force on the day asked,
+and say where the figure comes from. Whether the order is over the limit is computed only with an exchange rate the
+shop configured (with its date), never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from aftersales.policy.decisions import Action, Case, Decision
+from aftersales.money import Money, parse_amount
+from aftersales.policy.config import ConfigReader, PolicySettings
+from aftersales.policy.rules.base import Rule
+
+CROSS_BORDER_COUNTRIES = ("ID", "TH", "VN", "MY", "PH", "SG")
+
+
+@dataclass(frozen=True)
+class CountryRule:
+    """One country's import rule from `effective_from` on (until the next entry of that country).
+
+    Attributes:
+        country: ISO 3166-1 alpha-2 code.
+        effective_from: First day the rule applies (in the shop's zone).
+        limit_cents: Duty-free limit in `currency` cents (0: no de-minimis at all).
+        currency: Currency of the limit.
+        basis: Language → what the limit is measured on ("FOB value per consignment", ...).
+        note: Language → one or two sentences on duty and import tax above the limit.
+        source: Where the figure comes from (regulation, authority).
+    """
+
+    country: str
+    effective_from: date
+    limit_cents: int
+    currency: str
+    basis: dict[str, str]
+    note: dict[str, str]
+    source: str
+
+
+@dataclass(frozen=True)
+class CrossBorderParams:
+    """Country rules and the exchange rates the shop maintains.
+
+    Attributes:
+        countries: Country → its rules, oldest first.
+        rates: (from currency, to currency) → (rate, as-of date): `1 from = rate to`.
+    """
+
+    countries: dict[str, tuple[CountryRule, ...]]
+    rates: dict[tuple[str, str], tuple[Decimal, date]]
+
+    def rule_on(self, country: str, day: date) -> CountryRule | None:
+        """The rule in force in `country` on `day`; None when the country has none (yet)."""
+        current = None
+        for rule in self.countries.get(country, ()):
+            if rule.effective_from <= day:
+                current = rule
+        return current
+
+
+def parse_cross_border(r: ConfigReader) -> CrossBorderParams:
+    countries: dict[str, tuple[CountryRule, ...]] = {}
+    table = r.child("countries")
+    if table is None:
+        raise r.fail("countries", "is required")
+    for code in list(table.data):
+        if not isinstance(code, str) or len(code) != 2 or not code.isalpha() or not code.isupper():
+            raise table.fail(str(code), "country codes are ISO 3166-1 alpha-2, upper case (ID, TH, ...)")
+        entries = []
+        for e in table.children(code):
+            limit = e.child("duty_free_limit")
+            if limit is None:
+                raise e.fail("duty_free_limit", "is required")
+            currency = _currency(limit, "currency")
+            try:
+                cents = parse_amount(limit.raw("amount", required=True))
+            except Exception as exc:  # parse_amount raises InvalidInput with the reason
+                raise limit.fail("amount", str(exc)) from None
+            if cents < 0:
+                raise limit.fail("amount", "must not be negative")
+            basis = _texts(limit, "basis")
+            limit.done()
+            entries.append(CountryRule(code, _date(e, "effective_from"), cents, currency, basis, _texts(e, "note"),
+                                       e.string("source", required=True)))
+            e.done()
+        dates = [x.effective_from for x in entries]
+        if len(set(dates)) != len(dates):
+            raise table.fail(code, "two rules take effect on the same day")
+        countries[code] = tuple(sorted(entries, key=lambda x: x.effective_from))
+    table.done()
+    rates: dict[tuple[str, str], tuple[Decimal, date]] = {}
+    for i, x in enumerate(r.children("exchange_rates") if "exchange_rates" in r.data else []):
+        pair = (_currency(x, "from"), _currency(x, "to"))
+        try:
+            rate = Decimal(str(x.raw("rate", required=True)))
+        except InvalidOperation:
+            raise x.fail("rate", "expected a number") from None
+        if not rate.is_finite() or rate <= 0:
+            raise x.fail("rate", "must be a positive number")
+        rates[pair] = (rate, _date(x, "as_of"))
+        x.done()
+    return CrossBorderParams(countries, rates)
+
+
+def _texts(r: ConfigReader, name: str) -> dict[str, str]:
+    """A text given per language: {en: ..., zh: ...} (English required: replies in other languages fall back to it)."""
+    value = r.raw(name, required=True)
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and 2 <= len(k) <= 3 and isinstance(v, str) and v.strip() for k, v in value.items()):
+        raise r.fail(name, "expected a mapping of language code → text")
+    if "en" not in value:
+        raise r.fail(name, "needs an English text (en)")
+    return dict(value)
+
+
+def _currency(r: ConfigReader, name: str) -> str:
+    value = r.string(name, required=True)
+    if len(value) != 3 or not value.isalpha():
+        raise r.fail(name, f"expected an ISO 4217 code, got {value!r}")
+    return value.upper()
+
+
+def _date(r: ConfigReader, name: str) -> date:
+    value = r.raw(name, required=True)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise r.fail(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def cross_border(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
+    p: CrossBorderParams = rule.params
+    order = case.order
+    if order is None:  # the engine asks for the order first; this guards direct callers
+        return Decision(f"{rule.id}.need_order", {"intent": case.intent}, [Action("need_order_info")])
+    country = order.destination_country
+    today = case.now.astimezone(settings.timezone).date()
+    found = p.rule_on(country, today)
+    inputs: dict[str, Any] = {"order_id": order.id, "destination_country": country, "on": today}
+    if found is None:
+        return Decision(f"{rule.id}.no_rule", inputs, [Action("explain_no_duty_rule", params={"country": country})])
+    value = sum(item.unit_price_cents * item.quantity for item in order.items)
+    inputs.update({"rule_effective_from": found.effective_from, "source": found.source,
+                   "limit": Money(found.limit_cents, found.currency), "basis": found.basis,
+                   "order_value": Money(value, order.currency)})
+    over: bool | None = None
+    if order.currency == found.currency:
+        inputs["order_value_converted"] = Money(value, order.currency)
+        over = value > found.limit_cents
+    elif (converted := _convert(value, order.currency, found.currency, p)) is not None:
+        cents, rate, as_of = converted
+        inputs.update({"order_value_converted": Money(cents, found.currency), "exchange_rate": str(rate),
+                       "exchange_rate_as_of": as_of})
+        over = cents > found.limit_cents
+    inputs["over_limit"] = over
+    variant = "none" if found.limit_cents == 0 else "over" if over else "under" if over is not None else "limit"
+    action = Action("explain_duty_limit", found.limit_cents, found.currency, {
+        "variant": variant, "country": country, "basis": found.basis, "source": found.source,
+        "effective_from": found.effective_from, "note": found.note, "order_value": Money(value, order.currency)})
+    return Decision(rule.id, inputs, [action])
+
+
+def _convert(cents: int, source: str, target: str, p: CrossBorderParams) -> tuple[int, Decimal, date] | None:
+    if (source, target) in p.rates:
+        rate, as_of = p.rates[(source, target)]
+    elif (target, source) in p.rates:
+        inverse, as_of = p.rates[(target, source)]
+        rate = Decimal(1) / inverse
+    else:
+        return None
+    converted = (Decimal(cents) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(converted), rate, as_of
+
+
+__all__ = ["CROSS_BORDER_COUNTRIES", "CountryRule", "CrossBorderParams", "cross_border", "parse_cross_border"]

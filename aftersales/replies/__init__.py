@@ -1,0 +1,1 @@
+"""What the customer reads: templates per language and tone, the guarded rewriter, recommendations."""

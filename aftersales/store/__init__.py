@@ -1,0 +1,1 @@
+"""The order store: customers, products, orders and conversations in SQL, chat records sealed at rest."""

@@ -1,0 +1,1 @@
+"""What a customer message means: intents, emotion, slots, language and the product it names."""
