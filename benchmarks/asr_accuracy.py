@@ -67,7 +67,7 @@ class Baseline:
 
 def load_kefu():
     """kefu's transcriber on the same weights, device, precision and threads as the baseline; engine defaults."""
-    from models.whisper import WhisperConfig, WhisperTranscriber
+    from models.whisper.engine import WhisperConfig, WhisperTranscriber
 
     return WhisperTranscriber(WhisperConfig(model=MODEL, device="cpu", compute_type="int8", cpu_threads=2,
                                             beam_size=BEAM_SIZE))
@@ -79,7 +79,7 @@ def kefu_config(transcriber) -> dict:
 
 def provenance() -> dict:
     """Which kefu code produced the numbers: the commit, and whether the speech files differ from it."""
-    import models.whisper as whisper
+    import models.whisper.engine as whisper
 
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     files = {}
@@ -88,7 +88,7 @@ def provenance() -> dict:
         committed = subprocess.run(["git", "show", f"HEAD:{relative}"], cwd=ROOT, capture_output=True).stdout
         content = path.read_bytes()
         files[relative] = {"sha256": hashlib.sha256(content).hexdigest()[:12], "as_committed": content == committed}
-    packed = hasattr(whisper.WhisperTranscriber, "transcribe_jobs") and (ROOT / "models/whisper_packing.py").is_file()
+    packed = hasattr(whisper.WhisperTranscriber, "transcribe_jobs") and (ROOT / "models/whisper/packing.py").is_file()
     return {
         "git_head": head,
         "speech_files": files,

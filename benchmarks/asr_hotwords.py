@@ -89,8 +89,8 @@ def catalog_titles(limit: int = 40) -> list[str]:
 
 def systems(titles: list[str], library_too: bool = False):
     """name → function(list of notes of one language, language) → texts."""
-    import models.whisper as whisper
-    from models.whisper import WhisperConfig, WhisperTranscriber
+    import models.whisper.engine as whisper
+    from models.whisper.engine import WhisperConfig, WhisperTranscriber
 
     baseline = Baseline()
 
@@ -142,7 +142,7 @@ def run(library_too: bool = False) -> dict:
     titles = catalog_titles()
     held = notes()
     chosen, engines = systems(titles, library_too)
-    from models.whisper import copied_from_prompt
+    from models.whisper.engine import copied_from_prompt
 
     results: dict = {}
     timings: dict = {}

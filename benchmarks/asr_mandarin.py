@@ -46,7 +46,7 @@ from benchmarks.asr_hotwords import SCRIPTS, catalog_titles  # noqa: E402
 from benchmarks.asr_metrics import cer  # noqa: E402
 from benchmarks.asr_set import to_pinyin  # noqa: E402
 from media.audio import decode_audio  # noqa: E402
-from models.whisper_packing import SAMPLE_RATE  # noqa: E402
+from models.whisper.packing import SAMPLE_RATE  # noqa: E402
 
 logger = logging.getLogger("kefu.benchmarks")
 CACHE = ROOT / "var" / "bench" / "asr_mandarin"
@@ -127,7 +127,7 @@ def serve_transcriber_config() -> dict:
 def systems(titles: list[str]):
     from dataclasses import replace
 
-    from models.whisper import WhisperConfig, WhisperTranscriber
+    from models.whisper.engine import WhisperConfig, WhisperTranscriber
 
     baseline = Baseline()
     settings, served_titles = serve_transcriber_config()
@@ -151,7 +151,7 @@ def systems(titles: list[str]):
 
 def run(only: list[str] | None = None, earlier: dict | None = None) -> dict:
     """Every system on every condition; with `only`, just those systems, the others' rows kept from `earlier`."""
-    from models.whisper import copied_from_prompt
+    from models.whisper.engine import copied_from_prompt
 
     load = os.getloadavg()[0]
     titles = catalog_titles()

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     n = 200 if args.quick else args.n
 
     from models import load_embedder
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
     from models.registry import prepare
 
     prepare(["efficientnet-lite0"])

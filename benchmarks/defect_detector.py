@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.detector import DetectorConfig  # noqa: E402
+from models.detector.yolo import DetectorConfig  # noqa: E402
 
 logger = logging.getLogger("kefu.benchmarks")
 DATA = ROOT / "var" / "defects" / "data" / "data.yaml"
@@ -58,7 +58,7 @@ def latency(weights: Path, images: list, sizes: tuple[int, ...], batches: tuple[
             threads: int) -> dict:
     """p50/p95 ms per detect() call for each backend, size and batch; calls interleave the backends."""
     from models import load_detector
-    from models.detector import DetectorConfig
+    from models.detector.yolo import DetectorConfig
 
     rows: dict[str, dict] = {}
     for size in sizes:

@@ -47,7 +47,7 @@ def sets(count: int) -> dict[str, list]:
 
 def run(weights: str, imgsz: int, conf: float | None, photos: dict[str, list], threads: int) -> dict:
     from models import load_detector
-    from models.detector import DetectorConfig
+    from models.detector.yolo import DetectorConfig
     from training.defect_recall import score
 
     config = DetectorConfig(model=weights, imgsz=imgsz, backend="onnx", device="cpu", threads=threads,

@@ -44,7 +44,7 @@ def services(folder: Path) -> dict:
     from serving.dialogue import understanding_for
 
     policy = PolicyEngine.from_dir(ROOT / "configs" / "policies")
-    from models.text_heads import PLAIN
+    from models.text.heads import PLAIN
 
     default = understanding_for(DialogueSettings())
     plain = understanding_for(DialogueSettings(text_heads=str(PLAIN)))

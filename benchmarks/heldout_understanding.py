@@ -122,7 +122,7 @@ def score(rows: list[dict], reads: list) -> dict:
 def readers() -> dict:
     from aftersales.understanding.keywords import KeywordUnderstanding
     from serving.dialogue import understanding_for
-    from models.text_heads import PLAIN
+    from models.text.heads import PLAIN
     from serving.config import DialogueSettings
 
     out = {"keywords": KeywordUnderstanding()}

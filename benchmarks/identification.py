@@ -26,7 +26,7 @@ from catalog_index.catalog import read_catalog  # noqa: E402
 from catalog_index.versions import open_index  # noqa: E402
 from catalog_index.video import identify_video  # noqa: E402
 from models import load_embedder  # noqa: E402
-from models.embedder import EmbedderConfig  # noqa: E402
+from models.embedder.base import EmbedderConfig  # noqa: E402
 from media.image import decode_image
 from media.video import decode_video_frames  # noqa: E402
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from aftersales.understanding.keywords import KeywordUnderstanding  # noqa: E402
 from aftersales.understanding.model import ModelUnderstanding  # noqa: E402
-from models.text import TextModel, TextModelConfig  # noqa: E402
+from models.text.model import TextModel, TextModelConfig  # noqa: E402
 from training.text_data import LANGUAGES, load_corpus, split_corpus  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

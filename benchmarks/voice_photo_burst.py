@@ -69,11 +69,11 @@ def compute_bound(notes: list[bytes], photos: list[bytes], config: dict, repeats
     from dataclasses import replace
 
     from models import load_detector, load_embedder, load_transcriber
-    from models.detector import DetectorConfig
-    from models.embedder import EmbedderConfig
+    from models.detector.yolo import DetectorConfig
+    from models.embedder.base import EmbedderConfig
     from media.image import decode_image
     from media.audio import decode_audio
-    from models.whisper import TranscriptionJob, WhisperConfig
+    from models.whisper.engine import TranscriptionJob, WhisperConfig
 
     served = WhisperConfig(**config["transcriber"])
     transcriber = load_transcriber(served)

@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _embedder_config(args: argparse.Namespace):
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
 
     model = args.model or ("efficientnet-lite0" if args.backend == "efficientnet" else None)
     if model is None:

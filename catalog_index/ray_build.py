@@ -20,7 +20,7 @@ from catalog_index.errors import CatalogError
 from catalog_index.shards import Shard
 
 if TYPE_CHECKING:
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
 
 logger = logging.getLogger("kefu.catalog_index")
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from models.types import DefectDetector, Detection, Embedder, Segment, Transcriber, Transcript, Word
 
 if TYPE_CHECKING:
-    from models.detector import DetectorConfig
-    from models.embedder import EmbedderConfig
+    from models.detector.yolo import DetectorConfig
+    from models.embedder.base import EmbedderConfig
     from models.ocr import OcrConfig, ScreenReader
-    from models.whisper import WhisperConfig
+    from models.whisper.engine import WhisperConfig
 
 __all__ = [
     "DefectDetector",
@@ -31,19 +31,19 @@ __all__ = [
 
 
 def load_transcriber(config: "WhisperConfig") -> Transcriber:
-    from models.whisper import WhisperTranscriber
+    from models.whisper.engine import WhisperTranscriber
 
     return WhisperTranscriber(config)
 
 
 def load_embedder(config: "EmbedderConfig") -> Embedder:
-    from models.embedder import build_embedder
+    from models.embedder.base import build_embedder
 
     return build_embedder(config)
 
 
 def load_detector(config: "DetectorConfig") -> DefectDetector:
-    from models.detector import build_detector
+    from models.detector.yolo import build_detector
 
     return build_detector(config)
 

@@ -39,7 +39,7 @@ def _build_sentence_graph(weights) -> None:
     first replica to load it does not pay for building it)."""
     from pathlib import Path
 
-    from models.e5_onnx import ensure_onnx
+    from models.text.e5_onnx import ensure_onnx
 
     graph = ensure_onnx(Path(weights))
     print(f"{'':<20} {str(graph):<60} {_size(graph.stat().st_size):>10}  derived")

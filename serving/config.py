@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.detector import DetectorConfig
-from models.embedder import EmbedderConfig
+from models.detector.yolo import DetectorConfig
+from models.embedder.base import EmbedderConfig
 from models.ocr import OcrConfig
-from models.whisper import WhisperConfig
+from models.whisper.engine import WhisperConfig
 
 DEPLOYMENT_NAMES = ("Ingress", "Transcriber", "Vision", "CatalogSearch", "Dialogue", "Desk")
 
@@ -155,7 +155,7 @@ class DialogueSettings(_Strict):
             package's own engine, about five times slower on one core).
         text_heads: Path of other embedding heads (.npz, its JSON beside it); None for the shipped ones.
         rewriter: Optional reply rewriter through a local causal LM: {model: path, max_new_tokens, temperature,
-            device, prompt} (models/rewriter.py RewriterConfig); its text is used only when every number, date
+            device, prompt} (models/text/rewriter.py RewriterConfig); its text is used only when every number, date
             and link of the template survives in it. None: templates only.
     """
 
@@ -181,7 +181,7 @@ class DialogueSettings(_Strict):
     @classmethod
     def _rewriter(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None:
-            from models.rewriter import RewriterConfig
+            from models.text.rewriter import RewriterConfig
 
             try:
                 RewriterConfig(**value)

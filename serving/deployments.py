@@ -58,7 +58,7 @@ class Transcriber(_Ready):
         self._transcribe_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
     async def transcribe(self, audio: bytes, **options: Any):
-        """A voice note's Transcript; `options` are `models.whisper.TranscriptionJob`'s (language, prompt, task...)."""
+        """A voice note's Transcript; `options` are `models.whisper.engine.TranscriptionJob`'s (language, prompt, task...)."""
         job = await asyncio.to_thread(self._job, audio, options)
         transcript = await self._transcribe_batch(job)
         if not transcript.segments:
@@ -67,7 +67,7 @@ class Transcriber(_Ready):
 
     async def stream(self, audio: bytes, **options: Any):
         """Server-sent-event payloads: `transcript.start`, one `transcript.text.delta` per segment, then `done`."""
-        from models.whisper import join_texts, separator
+        from models.whisper.engine import join_texts, separator
 
         job = await asyncio.to_thread(self._job, audio, options)
         info, segments = await asyncio.to_thread(self.model.stream, job)
@@ -85,7 +85,7 @@ class Transcriber(_Ready):
 
     def _job(self, audio: bytes, options: dict[str, Any]):
         from media.audio import decode_audio
-        from models.whisper import TranscriptionJob
+        from models.whisper.engine import TranscriptionJob
 
         waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
         return self.model.check(TranscriptionJob(waveform, **options))

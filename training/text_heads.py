@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from models.registry import sha256_file
-from models.sentence import SentenceEncoder, SentenceEncoderConfig
-from models.text_heads import PLAIN, SHIPPED, TASKS
+from models.text.sentence import SentenceEncoder, SentenceEncoderConfig
+from models.text.heads import PLAIN, SHIPPED, TASKS
 from training import text_data
 
 logger = logging.getLogger("kefu.training")
@@ -187,8 +187,8 @@ def calibrate(heads_path: Path = SHIPPED) -> dict:
     """Choose the blend of the character CNN and the heads on both dev passes (benchmarks/heldout/dev and dev2,
     written apart from the corpus; the held-out messages beside them are never read): per task the (cnn, e5)
     exponents with the best accuracy, ties to the lower log loss. Written into the heads' JSON as "blend"."""
-    from models.text import TextModel, TextModelConfig
-    from models.text_heads import EmbeddingHeads, heads_encoder
+    from models.text.model import TextModel, TextModelConfig
+    from models.text.heads import EmbeddingHeads, heads_encoder
 
     rows = dev_rows(("dev", "dev2"))
     texts = [text_data.nfkc(r["text"]) for r in rows]

@@ -1,7 +1,7 @@
 """Train, export and evaluate kefu's text model: a multi-task character CNN (intent, emotion, language, slots).
 
     python -m training.text_model train [--out models/weights] [--epochs N] [--seed S]
-    python -m training.text_model evaluate      (the shipped ONNX through models/text.py, on the held-out test split)
+    python -m training.text_model evaluate      (the shipped ONNX through models/text/model.py, on the held-out test split)
 
 Training takes a few minutes on two CPU cores; the whole run is seeded and reproducible on the same machine.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.text import SHIPPED, Featurizer, TextModel, TextModelConfig, slot_tags
+from models.text.model import SHIPPED, Featurizer, TextModel, TextModelConfig, slot_tags
 from training import text_data
 from training.text_card import render_card, table
 from training.text_data import EMOTIONS, INTENTS, LANGUAGES, SLOT_NAMES, Utterance

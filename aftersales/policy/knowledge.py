@@ -148,7 +148,7 @@ class Answer:
 
 
 class Embedder(Protocol):
-    """models.sentence.SentenceEncoder: texts → unit vectors."""
+    """models.text.sentence.SentenceEncoder: texts → unit vectors."""
 
     def embed(self, texts: list[str], kind: str = "query") -> np.ndarray: ...
 

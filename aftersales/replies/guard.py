@@ -53,7 +53,7 @@ class RewriteResult:
 
 
 class Rewriter(Protocol):
-    """Anything that restyles a finished reply (a local causal LM in models/rewriter.py, a fake in tests)."""
+    """Anything that restyles a finished reply (a local causal LM in models/text/rewriter.py, a fake in tests)."""
 
     def rewrite(self, reply: str, language: str, tone: str) -> str:
         """`reply` said again in `language` and `tone`; may raise, and may get facts wrong: callers guard it."""

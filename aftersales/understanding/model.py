@@ -31,13 +31,13 @@ _DEFECT_OVERRIDES = frozenset({"logistics_status", "price_protection", "duty_tax
 
 
 class TextReader(Protocol):
-    """models.text.TextModel: one reading per text (language, intent, emotion with their scores, slot spans)."""
+    """models.text.model.TextModel: one reading per text (language, intent, emotion with their scores, slot spans)."""
 
     def read(self, texts: list[str]) -> Sequence[Any]: ...
 
 
 class SentenceReader(Protocol):
-    """models.sentence.SentenceEncoder with models.text_heads.EmbeddingHeads: task → {label: probability} per text."""
+    """models.text.sentence.SentenceEncoder with models.text.heads.EmbeddingHeads: task → {label: probability} per text."""
 
     def read(self, texts: list[str]) -> dict[str, list[dict[str, float]]]: ...
 

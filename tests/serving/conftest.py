@@ -65,7 +65,7 @@ def tiny_args(work: Path, tiny_whisper, tiny_clip, tiny_yolo, **sections):
     """AppArgs for kefu on the tiny models, with a catalog index of the demo catalog built into `work`."""
     from catalog_index.build import build_index
     from models import load_embedder
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
 
     checkpoint, arch_config = tiny_clip
     embedder = EmbedderConfig(backend="open_clip", model=str(checkpoint), arch=arch_config.stem,

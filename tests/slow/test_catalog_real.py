@@ -22,7 +22,7 @@ MIN_TOP1 = 0.95
 @pytest.fixture(scope="module")
 def embedder():
     from models import load_embedder, registry
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
 
     registry.prepare(["efficientnet-lite0"])
     return load_embedder(EmbedderConfig())

@@ -28,7 +28,7 @@ def customer_photo(sku: str) -> bytes:
 def real_app(tmp_path_factory):
     from catalog_index.build import build_index
     from models import load_embedder, registry
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
 
     registry.prepare()
     work = tmp_path_factory.mktemp("e2e")

@@ -23,7 +23,7 @@ def test_ray_build_matches_the_local_build(tmp_path, local_ray, tiny_dir):
     from catalog_index.ray_build import build_index_ray
     from catalog_index.versions import IndexRoot, open_index
     from models import load_embedder
-    from models.embedder import EmbedderConfig
+    from models.embedder.base import EmbedderConfig
     from tests.tiny.vision import make_tiny_efficientnet
     from tests.unit.catalog.test_resume import _vectors
 

@@ -44,7 +44,7 @@ def prepared() -> dict:
 
 @pytest.fixture(scope="module")
 def effnet(prepared):
-    from models.embedder import EmbedderConfig, build_embedder
+    from models.embedder.base import EmbedderConfig, build_embedder
 
     return build_embedder(EmbedderConfig(device="cpu"))
 
@@ -89,7 +89,7 @@ def test_checkpoint_classifier_on_our_features_names_the_photos(effnet, prepared
 
 
 def test_real_yolo_detects_people(prepared):
-    from models.detector import DetectorConfig, YoloDefectDetector
+    from models.detector.yolo import DetectorConfig, YoloDefectDetector
     from models.types import Detection
 
     detector = YoloDefectDetector(DetectorConfig(model="yolov8s-fall", imgsz=640, conf=0.25, device="cpu"))

@@ -6,7 +6,7 @@ import pytest
 
 from models import registry
 from media.audio import decode_audio
-from models.whisper import WhisperConfig, WhisperTranscriber
+from models.whisper.engine import WhisperConfig, WhisperTranscriber
 from tests.media import espeak_wav
 
 pytestmark = pytest.mark.slow
@@ -80,7 +80,7 @@ def test_silence_and_a_tone_hold_no_speech(whisper):
 
 
 def test_mandarin_comes_out_in_simplified_characters(whisper):
-    from models.chinese import to_simplified
+    from models.whisper.chinese import to_simplified
 
     # whisper-base writes this note in Traditional characters (還沒有到...) unless kefu converts it.
     sentence = "wo3 de5 bao1 guo3 hai2 mei2 you3 dao4, qing3 bang1 wo3 cha2 yi1 xia4 wu4 liu2."

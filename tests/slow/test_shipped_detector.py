@@ -10,7 +10,7 @@ from PIL import Image
 
 from aftersales.policy.decisions import DEFECT_TAXONOMY
 from models import registry
-from models.detector import DetectorConfig, build_detector
+from models.detector.yolo import DetectorConfig, build_detector
 from tests.detections import iou, unmatched
 from tests.media import unseen_defect_plans
 from training.defect_scene import render_scene

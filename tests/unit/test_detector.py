@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.detector import DetectorConfig, build_detector, to_detections
+from models.detector.yolo import DetectorConfig, build_detector, to_detections
 from models.errors import InvalidMedia, ModelError, WeightsNotFound
 from models.types import DefectDetector, Detection
 from tests.tiny.vision import TINY_YOLO_LABELS

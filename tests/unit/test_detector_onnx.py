@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.detector import DetectorConfig, YoloDefectDetector, build_detector, resolve_backend
-from models.detector_export import export_onnx, export_path
-from models.detector_onnx import (
+from models.detector.yolo import DetectorConfig, YoloDefectDetector, build_detector, resolve_backend
+from models.detector.export import export_onnx, export_path
+from models.detector.onnx import (
     OnnxYoloDetector,
     decode,
     decode_end2end,
@@ -210,7 +210,7 @@ def test_end2end_output_is_read_like_ultralytics_reads_it():
 
 
 def test_backend_selection(monkeypatch):
-    import models.detector as detector_module
+    import models.detector.yolo as detector_module
 
     assert resolve_backend(DetectorConfig(device="cpu")) == "onnx"
     assert resolve_backend(DetectorConfig(device="cuda")) == "torch"
@@ -238,7 +238,7 @@ def test_with_a_cached_export_the_onnx_path_never_imports_torch(tiny_yolo, expor
     script = (
         "import sys\n"
         "from PIL import Image\n"
-        "from models.detector import DetectorConfig, build_detector\n"
+        "from models.detector.yolo import DetectorConfig, build_detector\n"
         f"d = build_detector(DetectorConfig(model={str(tiny_yolo)!r}, imgsz=64, device='auto'))\n"
         "d.detect([Image.new('RGB', (90, 40))])\n"
         "print(type(d).__name__, sorted(m for m in ('torch', 'ultralytics') if m in sys.modules))\n"
@@ -298,7 +298,7 @@ def test_export_is_cached_by_content_and_reused(tiny_yolo, tmp_path, monkeypatch
 
 
 def test_a_detector_given_a_checkpoint_exports_it_once(tiny_yolo, tmp_path, monkeypatch):
-    import models.detector_export as export_module
+    import models.detector.export as export_module
 
     monkeypatch.setenv("KEFU_MODELS_DIR", str(tmp_path))
     real, calls = export_module._run_exporter, []

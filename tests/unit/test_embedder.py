@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from models.embedder import EmbedderConfig, build_embedder
+from models.embedder.base import EmbedderConfig, build_embedder
 from models.errors import InvalidMedia, ModelError, UnsupportedOperation, WeightsNotFound
 
 

@@ -9,7 +9,7 @@ import pytest
 from aftersales.replies.templates import ReplyWriter
 from aftersales.replies.guard import GuardedRewriter, facts_of
 from models.errors import WeightsNotFound
-from models.rewriter import DEFAULT_PROMPT, CausalLMRewriter, RewriterConfig
+from models.text.rewriter import DEFAULT_PROMPT, CausalLMRewriter, RewriterConfig
 from tests.unit.aftersales.test_replies import EXAMPLES, _decision
 
 SPECIALS = ["<unk>", "<pad>", "<s>", "</s>"]

@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
-from models.e5_onnx import ensure_onnx, onnx_path
+from models.text.e5_onnx import ensure_onnx, onnx_path
 from models.registry import resolve
-from models.sentence import SentenceEncoder, SentenceEncoderConfig
+from models.text.sentence import SentenceEncoder, SentenceEncoderConfig
 
 MESSAGES = ["我的快递到哪了？？都三天了", "can the wool cardigan go in the dryer?",
             "shop oi noi chien nay ap dc may ma giam gia", "แก้วเซรามิกที่ได้มาร้าวค่ะ ทำยังไงดี",
@@ -94,7 +94,7 @@ def _heads_export(folder, graph_bytes: bytes | None, graph_sha: str | None):
 
 def test_heads_trained_with_a_fine_tuned_graph_need_that_very_graph(tmp_path):
     from models.errors import ModelError
-    from models.text_heads import EmbeddingHeads
+    from models.text.heads import EmbeddingHeads
 
     with pytest.raises(ModelError, match="ft.onnx"):
         EmbeddingHeads(_heads_export(tmp_path, None, "0" * 64))
@@ -103,7 +103,7 @@ def test_heads_trained_with_a_fine_tuned_graph_need_that_very_graph(tmp_path):
 
 
 def test_the_fine_tuned_encoder_reads_and_plain_e5_retrieves(engines):
-    from models.text_heads import SHIPPED, EmbeddingHeads, heads_encoder
+    from models.text.heads import SHIPPED, EmbeddingHeads, heads_encoder
 
     heads = EmbeddingHeads(SHIPPED)
     if heads.graph is None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from models import registry
-from models.detector import DetectorConfig
+from models.detector.yolo import DetectorConfig
 from training.detector import CONF_GRID, card_facts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The shipped text model (models/weights/kefu-text.onnx) through models/text.py: integrity, outputs, held-out
+"""The shipped text model (models/weights/kefu-text.onnx) through models/text/model.py: integrity, outputs, held-out
 accuracy that must match its model card, and messages any usable model reads right."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from models.errors import ModelError
 from models.registry import sha256_file
-from models.text import SHIPPED, Featurizer, SlotSpan, TextModel, TextModelConfig, decode_tags
+from models.text.model import SHIPPED, Featurizer, SlotSpan, TextModel, TextModelConfig, decode_tags
 from training.text_data import EMOTIONS, INTENTS, LANGUAGES
 from training.text_model import evaluate, test_sets
 

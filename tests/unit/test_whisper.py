@@ -9,8 +9,8 @@ import pytest
 
 from models import Segment, Transcriber, Transcript, load_transcriber
 from models.errors import InvalidMedia, UnsupportedLanguage, UnsupportedOperation, WeightsNotFound
-from models.whisper import TranscriptionJob, WhisperConfig, WhisperTranscriber
-from models.whisper_batch import detect_language
+from models.whisper.engine import TranscriptionJob, WhisperConfig, WhisperTranscriber
+from models.whisper.batch import detect_language
 
 RATE = 16_000
 
@@ -214,7 +214,7 @@ def test_hotwords_come_before_the_callers_prompt(tiny_whisper):
     ("the mug came cracked, the mug is the blue one", False),
 ])
 def test_text_copied_from_the_hotwords_is_told_from_text_heard(text, copied):
-    from models.whisper import copied_from_prompt
+    from models.whisper.engine import copied_from_prompt
 
     assert copied_from_prompt(text, ["手工粗陶瓷马克杯", "纯棉白色T恤", "北欧台灯 白色"]) is copied
     assert copied_from_prompt(text, []) is False  # without hotwords nothing was there to copy
@@ -273,7 +273,7 @@ def test_a_note_whose_text_copies_the_hotwords_is_decoded_again_without_them(tin
 
 
 def test_a_queue_is_decoded_greedily_and_keeps_the_temperature_schedule(tiny_whisper, monkeypatch):
-    import models.whisper as engine
+    import models.whisper.engine as engine
 
     shop = WhisperTranscriber(WhisperConfig(model=str(tiny_whisper), cpu_threads=1, beam_size=3, vad_filter=False,
                                             max_new_tokens=8, busy_notes=2, busy_beam_size=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.whisper_packing import SAMPLE_RATE, Part, Settled, Window, assign, pack, settle, split_into_parts
+from models.whisper.packing import SAMPLE_RATE, Part, Settled, Window, assign, pack, settle, split_into_parts
 
 R = SAMPLE_RATE
 

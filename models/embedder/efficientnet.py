@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 from PIL import Image
 
-from models.embedder import EmbedderConfig, embed_in_batches, to_rgb
+from models.embedder.base import EmbedderConfig, embed_in_batches, to_rgb
 
 if TYPE_CHECKING:
     import torch

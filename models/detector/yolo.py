@@ -118,7 +118,7 @@ def build_detector(config: DetectorConfig) -> "DefectDetector":
     backend = resolve_backend(config)
     logger.info("defect detector backend: %s (asked %s, device %s)", backend, config.backend, config.device)
     if backend == "onnx":
-        from models.detector_onnx import OnnxYoloDetector
+        from models.detector.onnx import OnnxYoloDetector
 
         return OnnxYoloDetector(config)
     return YoloDefectDetector(config)
@@ -212,7 +212,7 @@ class YoloDefectDetector:
 
     def detect(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
         """One list of Detection per image, boxes in that image's pixels, best first."""
-        from models.embedder import check_images, to_rgb
+        from models.embedder.base import check_images, to_rgb
 
         check_images(images)
         if len(images) == 0:

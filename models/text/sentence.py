@@ -81,7 +81,7 @@ class SentenceEncoder:
         logger.info("sentence model %s loaded (%s)", self.path.name, self.config.engine)
 
     def _onnx(self):
-        from models.e5_onnx import OnnxE5
+        from models.text.e5_onnx import OnnxE5
 
         try:
             return OnnxE5(self.path, self.config.threads, Path(self.config.graph) if self.config.graph else None)

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from PIL import Image
 
-from models.detector import DetectorConfig, cuda_present, resolve_weights, to_detections
+from models.detector.yolo import DetectorConfig, cuda_present, resolve_weights, to_detections
 from models.types import Detection
 
 logger = logging.getLogger("kefu.models")
@@ -133,7 +133,7 @@ def read_names(metadata: Mapping[str, str], source: Path) -> dict[int, str]:
 class OnnxYoloDetector:
     """Images to defects with a YOLO ONNX export on onnxruntime (CPU, or CUDA where onnxruntime-gpu is installed).
 
-    A .pt checkpoint is exported once (`models.detector_export`) and the export is cached; an .onnx file is loaded
+    A .pt checkpoint is exported once (`models.detector.export`) and the export is cached; an .onnx file is loaded
     as it is. Images whose letterboxed shapes agree run as one batch in a single `session.run`; each image gets the
     same letterbox as when alone, so its detections never depend on what else was in the batch. One session per
     replica: `detect` holds a lock around the run, so concurrent callers wait their turn.
@@ -148,7 +148,7 @@ class OnnxYoloDetector:
     def __init__(self, config: DetectorConfig):
         import onnxruntime as ort
 
-        from models.detector_export import export_onnx
+        from models.detector.export import export_onnx
         from models.errors import ModelError
 
         self.config = config
@@ -175,7 +175,7 @@ class OnnxYoloDetector:
 
     def detect(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
         """One list of Detection per image, boxes in that image's pixels, best first."""
-        from models.embedder import check_images, to_rgb
+        from models.embedder.base import check_images, to_rgb
 
         check_images(images)
         pictures = [np.asarray(to_rgb(image, i)) for i, image in enumerate(images)]

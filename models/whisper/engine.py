@@ -19,13 +19,13 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from models import registry
-from models.chinese import has_hanzi, to_simplified
+from models.whisper.chinese import has_hanzi, to_simplified
 from models.errors import InvalidMedia, ModelError, UnsupportedLanguage, UnsupportedOperation
 from models.types import Segment, Transcript, Word
-from models.whisper_batch import DecodeOptions, decode_windows, detect_language
-from models.whisper_config import TASKS, WhisperConfig, pick_compute_type, pick_ct2_device
-from models.whisper_packing import SAMPLE_RATE as _PACKING_RATE
-from models.whisper_packing import WINDOW_S, Part, Window, assign, pack, settle, split_into_parts
+from models.whisper.batch import DecodeOptions, decode_windows, detect_language
+from models.whisper.config import TASKS, WhisperConfig, pick_compute_type, pick_ct2_device
+from models.whisper.packing import SAMPLE_RATE as _PACKING_RATE
+from models.whisper.packing import WINDOW_S, Part, Window, assign, pack, settle, split_into_parts
 
 logger = logging.getLogger("kefu.models")
 

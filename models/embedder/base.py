@@ -68,11 +68,11 @@ def build_embedder(config: EmbedderConfig) -> "Embedder":
         models.errors.ModelError: The weights exist but do not fit the architecture.
     """
     if config.backend == "efficientnet":
-        from models.embedder_timm import EfficientNetEmbedder
+        from models.embedder.efficientnet import EfficientNetEmbedder
 
         return EfficientNetEmbedder(config)
     if config.backend == "open_clip":
-        from models.embedder_clip import OpenClipEmbedder
+        from models.embedder.clip import OpenClipEmbedder
 
         return OpenClipEmbedder(config)
     raise ValueError(f"embedder backend must be one of {list(BACKENDS)}, not {config.backend!r}")

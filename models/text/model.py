@@ -14,7 +14,7 @@ import numpy as np
 
 logger = logging.getLogger("kefu.models")
 
-SHIPPED = Path(__file__).resolve().parent / "weights" / "kefu-text.onnx"
+SHIPPED = Path(__file__).resolve().parents[1] / "weights" / "kefu-text.onnx"
 MAX_LEN = 160
 # The bigram hash is part of the model: changing these numbers silently breaks every shipped export.
 BIGRAM_MULT = 1_000_003
@@ -202,7 +202,7 @@ class TextModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.config.threads
         options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see models/detector_onnx.py
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see models/detector/onnx.py
         options.log_severity_level = 3
         try:
             self._session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from models.embedder import EmbedderConfig, check_texts, chunks, embed_in_batches, l2_normalised
+from models.embedder.base import EmbedderConfig, check_texts, chunks, embed_in_batches, l2_normalised
 
 logger = logging.getLogger("kefu.models")
 

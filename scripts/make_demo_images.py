@@ -2,7 +2,7 @@
 
 Each product gets a silhouette for its kind (cardigan, dress, jeans, mug, ...), its colours and a fabric or
 surface pattern, on a light backdrop with a soft shadow, so that an ImageNet CNN can tell every product from
-every other one, including those of the same category. Run: python catalog_index/demo/make_images.py
+every other one, including those of the same category. Run: python scripts/make_demo_images.py
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ logger = logging.getLogger("kefu.catalog_index")
 
 S = 640  # drawn at twice the output size, then downsampled: cheap anti-aliasing
 OUT = 320
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "catalog_index" / "demo"
 YY, XX = np.mgrid[0:S, 0:S].astype(np.float32)
 
 Fill = np.ndarray  # (S, S, 3) float32 in [0, 1]

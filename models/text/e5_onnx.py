@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.e5_file import E5File
+from models.text.e5_file import E5File
 
 logger = logging.getLogger("kefu.models")
 

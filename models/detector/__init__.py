@@ -1,0 +1,1 @@
+"""The defect detector: YOLO through ultralytics, or its ONNX export on onnxruntime."""
