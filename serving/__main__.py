@@ -9,20 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 logger = logging.getLogger("kefu.serving")
-
-
-def load_args(path: Path, app_name: str = "kefu"):
-    from serving.config import AppArgs
-
-    config = yaml.safe_load(path.read_text())
-    apps = {a.get("name"): a for a in config.get("applications", [])}
-    if app_name not in apps:
-        raise SystemExit(f"{path}: no application named {app_name!r}")
-    return config, AppArgs.model_validate(apps[app_name].get("args") or {})
 
 
 def main() -> None:
@@ -31,9 +18,11 @@ def main() -> None:
     opts = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
+    from serving.config import load_serve_yaml
+
     try:
-        config, args = load_args(opts.config)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        config, args = load_serve_yaml(opts.config)
+    except (OSError, ValueError) as exc:
         # Fail before Ray starts: a typo in the YAML should cost a second, not a cluster start-up.
         raise SystemExit(f"{opts.config}: {exc}") from exc
 

@@ -19,32 +19,16 @@ def _options(args: AppArgs, name: str) -> dict:
     }
 
 
-def _batching(args: AppArgs, name: str) -> dict:
-    opts = args.options_for(name)
-    return {"max_batch_size": opts.max_batch_size, "batch_wait_timeout_s": opts.batch_wait_timeout_s}
-
-
 def build_app(args: AppArgs) -> Application:
-    """Ingress → Transcriber, Vision, CatalogSearch (→ Vision), Dialogue and Desk."""
+    """Ingress → Transcriber, Vision, CatalogSearch (→ Vision), Dialogue and Desk, each bound to its own settings."""
     if not isinstance(args, AppArgs):
         args = AppArgs.model_validate(args)
-    vision = Vision.options(**_options(args, "Vision")).bind(
-        args.detector, args.embedder, args.ocr, args.limits, args.defect_taxonomy, **_batching(args, "Vision")
-    )
+    vision = Vision.options(**_options(args, "Vision")).bind(args.vision_args())
     return Ingress.options(**_options(args, "Ingress")).bind(
-        transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(
-            args.transcriber,
-            args.limits,
-            **_batching(args, "Transcriber"),
-            catalog_dir=args.catalog.index_dir,
-            catalog_hotwords=args.catalog.hotwords,
-        ),
+        transcriber=Transcriber.options(**_options(args, "Transcriber")).bind(args.transcriber_args()),
         vision=vision,
-        catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(vision, args.catalog),
+        catalog=CatalogSearch.options(**_options(args, "CatalogSearch")).bind(vision, args.catalog_search_args()),
         dialogue=Dialogue.options(**_options(args, "Dialogue")).bind(args.dialogue, args.defect_taxonomy),
-        desk=Desk.options(**_options(args, "Desk")).bind(args.dialogue),
-        limits=args.limits,
-        min_product_score=args.catalog.min_score,
-        candidates=args.catalog.turn_candidates,
-        access=args.access,
+        desk=Desk.options(**_options(args, "Desk")).bind(args.desk_args()),
+        settings=args.ingress_args(),
     )

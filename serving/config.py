@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aftersales.dialogue import MEMORY_DAYS
+from aftersales.handoff import HandoffRules
+from aftersales.store.chat import AUDIT_RETENTION_DAYS, RETENTION_DAYS
+from aftersales.store.core import DEFAULT_URL
 
 from models.detector.yolo import DetectorConfig
 from models.embedder.base import EmbedderConfig
@@ -100,9 +106,9 @@ class HandoffSettings(_Strict):
         min_confidence: Intent confidence below which (with no defect shown) a person reads the message.
     """
 
-    angry_turns: int = Field(2, ge=1)
-    angry_window_h: float = Field(24.0, gt=0)
-    min_confidence: float = Field(0.4, ge=0, le=1)
+    angry_turns: int = Field(HandoffRules.angry_turns, ge=1)
+    angry_window_h: float = Field(HandoffRules.angry_window_h, gt=0)
+    min_confidence: float = Field(HandoffRules.min_confidence, ge=0, le=1)
 
 
 class AccessSettings(_Strict):
@@ -159,16 +165,16 @@ class DialogueSettings(_Strict):
             and link of the template survives in it. None: templates only.
     """
 
-    store_url: str = "sqlite:///var/kefu.db"
+    store_url: str = DEFAULT_URL
     policies_dir: str = "configs/policies"
     seed_demo: bool = True
     demo_catalog: str = "catalog_index/demo/catalog.csv"
     erp: dict[str, Any] | None = None
     keys_file: str | None = None
     create_keys: bool = False
-    retention_days: float = Field(365.0, gt=0)
-    audit_retention_days: float = Field(1095.0, gt=0)
-    memory_days: float = Field(7.0, ge=0)
+    retention_days: float = Field(RETENTION_DAYS, gt=0)
+    audit_retention_days: float = Field(AUDIT_RETENTION_DAYS, gt=0)
+    memory_days: float = Field(MEMORY_DAYS, ge=0)
     handoff: HandoffSettings = Field(default_factory=lambda: HandoffSettings())
     understanding: str = Field("model", pattern="^(model|keywords)$")
     text_model: str | None = None
@@ -264,6 +270,97 @@ class AppArgs(_Strict):
     def options_for(self, name: str) -> DeploymentOptions:
         return self.deployments.get(name, DeploymentOptions())
 
+    # What each deployment receives: exactly its own settings, cut from the sections above (defaults live there).
+
+    def transcriber_args(self) -> "TranscriberArgs":
+        return TranscriberArgs(model=self.transcriber, max_audio_seconds=self.limits.max_audio_seconds,
+                               hotword_index=self.catalog.index_dir if self.catalog.hotwords else None,
+                               hotword_titles=self.catalog.hotwords, batching=self._batching("Transcriber"))
+
+    def vision_args(self) -> "VisionArgs":
+        limits = self.limits
+        return VisionArgs(detector=self.detector, embedder=self.embedder, ocr=self.ocr, taxonomy=self.defect_taxonomy,
+                          max_image_pixels=limits.max_image_pixels, max_video_frames=limits.max_video_frames,
+                          max_video_seconds=limits.max_video_seconds, batching=self._batching("Vision"))
+
+    def catalog_search_args(self) -> "CatalogSearchArgs":
+        return CatalogSearchArgs(**self.catalog.model_dump(include=set(CatalogSearchArgs.model_fields)))
+
+    def ingress_args(self) -> "IngressArgs":
+        limits = self.limits
+        return IngressArgs(max_upload_bytes=limits.max_upload_bytes, max_images=limits.max_images,
+                           request_timeout_s=limits.request_timeout_s, min_product_score=self.catalog.min_score,
+                           candidates=self.catalog.turn_candidates, access=self.access)
+
+    def desk_args(self) -> "DeskArgs":
+        return DeskArgs(**self.dialogue.model_dump(include=set(DeskArgs.model_fields)))
+
+    def _batching(self, name: str) -> "Batching":
+        opts = self.options_for(name)
+        return Batching(max_batch_size=opts.max_batch_size, batch_wait_timeout_s=opts.batch_wait_timeout_s)
+
+
+class Batching(_Strict):
+    """How a model deployment's `@serve.batch` fills (from its DeploymentOptions)."""
+
+    max_batch_size: int
+    batch_wait_timeout_s: float
+
+
+class TranscriberArgs(_Strict):
+    """The Transcriber's settings: the model, the longest note, and the catalog whose titles may join its vocabulary
+    (`catalog.hotwords`; None: none)."""
+
+    model: WhisperConfig
+    max_audio_seconds: float
+    hotword_index: str | None
+    hotword_titles: int
+    batching: Batching
+
+
+class VisionArgs(_Strict):
+    """Vision's settings: its three models, the defect taxonomy, the decoding bounds on pictures and videos."""
+
+    detector: DetectorConfig
+    embedder: EmbedderConfig
+    ocr: OcrConfig
+    taxonomy: str
+    max_image_pixels: int
+    max_video_frames: int
+    max_video_seconds: float
+    batching: Batching
+
+
+class CatalogSearchArgs(_Strict):
+    """CatalogSearch's settings (see CatalogSettings)."""
+
+    index_dir: str
+    top_k: int
+    keyword_weight: float
+    watch_interval_s: float
+
+
+class IngressArgs(_Strict):
+    """The ingress' settings: what one request may carry, how long a deployment call may take, how a turn picks the
+    product it was shown, and who may call what."""
+
+    max_upload_bytes: int
+    max_images: int
+    request_timeout_s: float
+    min_product_score: float
+    candidates: int
+    access: AccessSettings
+
+
+class DeskArgs(_Strict):
+    """Desk's settings: the store and how long its records are kept (see DialogueSettings)."""
+
+    store_url: str
+    keys_file: str | None
+    create_keys: bool
+    retention_days: float
+    audit_retention_days: float
+
 
 def _absolute_sqlite(url: str) -> str:
     prefix = "sqlite:///"
@@ -272,3 +369,24 @@ def _absolute_sqlite(url: str) -> str:
     path = Path(url[len(prefix):]).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     return prefix + str(path)
+
+
+def load_serve_yaml(path: str | Path, app_name: str = "kefu") -> tuple[dict[str, Any], AppArgs]:
+    """A Serve YAML and the `args` of its application named `app_name` (or of its only application), validated as
+    Serve validates them.
+
+    Raises:
+        OSError: The file cannot be read.
+        ValueError: Not YAML, no application named `app_name`, or args that do not validate (a pydantic
+            ValidationError, which names the key).
+    """
+    try:
+        config = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not YAML: {exc}") from None
+    listed = [a for a in config.get("applications") or [] if isinstance(a, dict)]
+    apps = {a.get("name"): a for a in listed}
+    app = apps.get(app_name) or (listed[0] if len(listed) == 1 else None)
+    if app is None:
+        raise ValueError(f"{path}: no application named {app_name!r}")
+    return config, AppArgs.model_validate(app.get("args") or {})

@@ -17,7 +17,7 @@ import numpy as np
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from serving.config import CatalogSettings, Limits
+from serving.config import CatalogSearchArgs, TranscriberArgs, VisionArgs
 from serving.messages import FrameVectors, Look, Sight
 
 logger = logging.getLogger("kefu.serving")
@@ -34,28 +34,21 @@ class _Ready:
 class Transcriber(_Ready):
     """Voice note bytes → Transcript (faster-whisper); notes from concurrent requests are decoded together."""
 
-    def __init__(
-        self,
-        config: Any,
-        limits: Limits,
-        max_batch_size: int = 16,
-        batch_wait_timeout_s: float = 0.02,
-        catalog_dir: str | None = None,
-        catalog_hotwords: int = 0,
-    ):
+    def __init__(self, args: TranscriberArgs):
         from dataclasses import replace
 
         from models import load_transcriber
 
-        if catalog_dir and catalog_hotwords > 0:
+        config = args.model
+        if args.hotword_index and args.hotword_titles > 0:
             from catalog_index.versions import product_titles
 
-            titles = product_titles(catalog_dir, catalog_hotwords)
+            titles = product_titles(args.hotword_index, args.hotword_titles)
             config = replace(config, hotwords=list(dict.fromkeys([*config.hotwords, *titles])))
         self.model = load_transcriber(config)
-        self.limits = limits
-        self._transcribe_batch.set_max_batch_size(max_batch_size)
-        self._transcribe_batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+        self.max_audio_seconds = args.max_audio_seconds
+        self._transcribe_batch.set_max_batch_size(args.batching.max_batch_size)
+        self._transcribe_batch.set_batch_wait_timeout_s(args.batching.batch_wait_timeout_s)
 
     async def transcribe(self, audio: bytes, **options: Any):
         """A voice note's Transcript; `options` are `models.whisper.engine.TranscriptionJob`'s (language, prompt, task...)."""
@@ -87,7 +80,7 @@ class Transcriber(_Ready):
         from media.audio import decode_audio
         from models.whisper.engine import TranscriptionJob
 
-        waveform = decode_audio(audio, max_seconds=self.limits.max_audio_seconds)
+        waveform = decode_audio(audio, max_seconds=self.max_audio_seconds)
         return self.model.check(TranscriptionJob(waveform, **options))
 
     @serve.batch
@@ -124,19 +117,18 @@ class Vision(_Ready):
     GPU node the detector and the embedder share that replica's GPU.
     """
 
-    def __init__(self, detector: Any, embedder: Any, ocr: Any, limits: Limits, taxonomy: str,
-                 max_batch_size: int = 8, batch_wait_timeout_s: float = 0.01):
+    def __init__(self, args: VisionArgs):
         from aftersales.defects import DefectTaxonomy
         from models import load_detector, load_embedder, load_reader
 
-        self.detector = load_detector(detector)
-        self.embedder = load_embedder(embedder)
-        self.reader = load_reader(ocr)
-        self.limits = limits
-        self.taxonomy = DefectTaxonomy.load(Path(taxonomy))
+        self.detector = load_detector(args.detector)
+        self.embedder = load_embedder(args.embedder)
+        self.reader = load_reader(args.ocr)
+        self.args = args
+        self.taxonomy = DefectTaxonomy.load(Path(args.taxonomy))
         for batch in (self._detect_batch, self._embed_batch):
-            batch.set_max_batch_size(max_batch_size)
-            batch.set_batch_wait_timeout_s(batch_wait_timeout_s)
+            batch.set_max_batch_size(args.batching.max_batch_size)
+            batch.set_batch_wait_timeout_s(args.batching.batch_wait_timeout_s)
 
     def info(self) -> dict:
         """The embedder's name and size, which the catalog index must have been built with."""
@@ -170,7 +162,7 @@ class Vision(_Ready):
         from aftersales.defects import describe
         from media.image import decode_image
 
-        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
+        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.args.max_image_pixels)
         found = await self._detect_batch(picture)
         return describe(_photo(*picture.size, found), self.taxonomy)
 
@@ -178,7 +170,7 @@ class Vision(_Ready):
         """{screenshot, text, lines: [{text, score, box}], flat}."""
         from media.image import decode_image
 
-        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.limits.max_image_pixels)
+        picture = await asyncio.to_thread(decode_image, image, max_pixels=self.args.max_image_pixels)
         return asdict(await asyncio.to_thread(self.reader.read_one, picture))
 
     async def embed_images(self, images: list[bytes]) -> np.ndarray:
@@ -195,8 +187,8 @@ class Vision(_Ready):
         from media.video import decode_video_frames
 
         frames = await asyncio.to_thread(
-            decode_video_frames, video, max_frames=self.limits.max_video_frames,
-            max_seconds=self.limits.max_video_seconds, max_pixels=self.limits.max_image_pixels)
+            decode_video_frames, video, max_frames=self.args.max_video_frames,
+            max_seconds=self.args.max_video_seconds, max_pixels=self.args.max_image_pixels)
         rows = await asyncio.gather(*(self._embed_batch(for_embedding(picture)) for _, picture in frames))
         return FrameVectors(tuple(t for t, _ in frames), np.stack(rows))
 
@@ -206,7 +198,7 @@ class Vision(_Ready):
     def _decode_all(self, images: list[bytes]) -> list:
         from media.image import decode_image
 
-        return [decode_image(data, max_pixels=self.limits.max_image_pixels) for data in images]
+        return [decode_image(data, max_pixels=self.args.max_image_pixels) for data in images]
 
     @serve.batch
     async def _detect_batch(self, pictures: list) -> list:
@@ -232,7 +224,7 @@ class CatalogSearch(_Ready):
     call it outside a running loop, the first request starts it instead.
     """
 
-    def __init__(self, vision: DeploymentHandle, settings: CatalogSettings):
+    def __init__(self, vision: DeploymentHandle, settings: CatalogSearchArgs):
         from catalog_index.live import LiveIndex
 
         self.vision = vision

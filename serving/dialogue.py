@@ -10,7 +10,7 @@ from typing import Any
 from ray import serve
 
 from aftersales.desk.agents import AgentDesk
-from serving.config import DialogueSettings
+from serving.config import DeskArgs, DialogueSettings
 from serving.deployments import _Ready
 
 logger = logging.getLogger("kefu.serving")
@@ -70,7 +70,7 @@ class Desk(_Ready, AgentDesk):
     Retention runs once a day per replica, in the background (purging twice is harmless).
     """
 
-    def __init__(self, settings: DialogueSettings):
+    def __init__(self, settings: DeskArgs):
         from aftersales.dialogue import utc_now
 
         AgentDesk.__init__(self, open_store(settings), utc_now)
@@ -119,7 +119,7 @@ class Desk(_Ready, AgentDesk):
             await asyncio.sleep(_RETENTION_CHECK_S)
 
 
-def open_store(settings: DialogueSettings) -> Any:
+def open_store(settings: DialogueSettings | DeskArgs) -> Any:
     """The store the settings name, its chat records sealed with the configured key ring."""
     from aftersales.store.crypto import KeyRing
     from aftersales.store.core import Store

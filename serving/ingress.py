@@ -17,7 +17,7 @@ from serving.api.desk import DeskRoutes
 from serving.api.health import HealthRoutes
 from serving.api.ingest import IngestRoutes
 from serving.api.vision import VisionRoutes
-from serving.config import AccessSettings, Limits
+from serving.config import IngressArgs
 from serving.http import app
 from serving.turn import TurnPipeline
 
@@ -34,19 +34,16 @@ class KefuApi(HealthRoutes, AudioRoutes, VisionRoutes, CatalogRoutes, Conversati
         catalog: DeploymentHandle,
         dialogue: DeploymentHandle,
         desk: DeploymentHandle,
-        limits: Limits,
-        min_product_score: float,
-        candidates: int = 3,
-        access: AccessSettings | None = None,
+        settings: IngressArgs,
     ):
-        access = access or AccessSettings()
-        configure_access(ApiKeys.from_config(access.api_keys), access.require_api_keys)
+        configure_access(ApiKeys.from_config(settings.access.api_keys), settings.access.require_api_keys)
         self.transcriber, self.vision, self.catalog, self.dialogue, self.desk = (
             transcriber, vision, catalog, dialogue, desk)
         self.handles = {"Transcriber": transcriber, "Vision": vision, "CatalogSearch": catalog, "Dialogue": dialogue,
                         "Desk": desk}
-        self.limits = limits
-        self.turns = TurnPipeline(transcriber, vision, catalog, dialogue, limits, min_product_score, candidates)
+        self.settings = settings
+        self.turns = TurnPipeline(transcriber, vision, catalog, dialogue, settings.request_timeout_s,
+                                  settings.min_product_score, settings.candidates)
         self._ready = False
 
 

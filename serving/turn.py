@@ -12,7 +12,6 @@ from ray.serve.handle import DeploymentHandle
 
 from aftersales.money import parse_amount
 from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
-from serving.config import Limits
 from serving.messages import Look
 from serving.schemas import MessageIn
 
@@ -54,20 +53,20 @@ class TurnPipeline:
 
     Args:
         transcriber, vision, catalog, dialogue: The deployments' handles.
-        limits: Each call is bounded by `limits.request_timeout_s`.
+        timeout_s: Bound on each deployment call (past it: 504).
         min_product_score: The best catalog match below this is not taken as the product shown.
         candidates: Catalog matches a turn returns and picks its product from.
     """
 
     def __init__(self, transcriber: DeploymentHandle, vision: DeploymentHandle, catalog: DeploymentHandle,
-                 dialogue: DeploymentHandle, limits: Limits, min_product_score: float, candidates: int):
+                 dialogue: DeploymentHandle, timeout_s: float, min_product_score: float, candidates: int):
         self.transcriber, self.vision, self.catalog, self.dialogue = transcriber, vision, catalog, dialogue
-        self.limits = limits
+        self.timeout_s = timeout_s
         self.min_product_score = min_product_score
         self.candidates = candidates
 
     async def _call(self, call: Awaitable[Any]) -> Any:
-        return await asyncio.wait_for(call, timeout=self.limits.request_timeout_s)
+        return await asyncio.wait_for(call, timeout=self.timeout_s)
 
     async def run(self, conversation_id: str, fields: MessageIn, media: TurnMedia) -> dict[str, Any]:
         """The answer to one message, as `MessageResponse`."""

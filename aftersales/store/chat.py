@@ -28,6 +28,10 @@ from aftersales.store.views import (
     TimelineEntry,
 )
 
+# How long records are kept before `purge` deletes them (the shop sets its own in the Serve YAML's dialogue block).
+RETENTION_DAYS = 365.0
+AUDIT_RETENTION_DAYS = 1095.0
+
 _ACTIVE = ("open", "claimed")
 
 

@@ -4,7 +4,8 @@
                                             [--audit-days N] [--dry-run]
     python -m aftersales.store.maintenance rewrap [--config ...] [--store-url URL] [--keys-file F]
 
-Values not given come from the `dialogue:` block of the Serve config (`--config`), then from the defaults.
+Values not given come from the `dialogue:` block of the Serve config (`--config`), read and validated as `make serve`
+reads it (serving.config.AppArgs), else from the same defaults.
 """
 
 from __future__ import annotations
@@ -18,21 +19,17 @@ from typing import Any
 
 import yaml
 
-from aftersales.store.crypto import KeyConfigError, KeyRing
 from aftersales.errors import AftersalesError
-from aftersales.store.core import DEFAULT_URL, Store
-
-DEFAULT_RETENTION_DAYS = 365.0
-DEFAULT_AUDIT_RETENTION_DAYS = 1095.0
+from aftersales.store.core import Store
+from aftersales.store.crypto import KeyConfigError, KeyRing
 
 
-def dialogue_settings(config: Path | None) -> dict[str, Any]:
-    """The `dialogue:` args of the first application of a Serve YAML ({} without one)."""
-    if config is None:
-        return {}
-    data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-    apps = data.get("applications") or [{}]
-    return dict((apps[0].get("args") or {}).get("dialogue") or {})
+def dialogue_settings(config: Path | None) -> Any:
+    """The `dialogue:` settings of the Serve YAML's kefu application, typed and validated (defaults without one)."""
+    # The operator's entry point may read the serving layer's config; the domain code above never does.
+    from serving.config import DialogueSettings, load_serve_yaml
+
+    return load_serve_yaml(config)[1].dialogue if config is not None else DialogueSettings()
 
 
 def purge(store: Store, days: float, audit_days: float, now: datetime, dry_run: bool = False) -> dict[str, Any]:
@@ -58,13 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = dialogue_settings(args.config)
-        url = args.store_url or settings.get("store_url") or DEFAULT_URL
-        keys_file = args.keys_file or settings.get("keys_file")
+        url = args.store_url or settings.store_url
+        keys_file = args.keys_file or settings.keys_file
         if args.command == "purge":
             # Purging reads no record, so it needs no key.
             store = Store(url)
-            out = purge(store, args.days or float(settings.get("retention_days", DEFAULT_RETENTION_DAYS)),
-                        args.audit_days or float(settings.get("audit_retention_days", DEFAULT_AUDIT_RETENTION_DAYS)),
+            out = purge(store, args.days or settings.retention_days, args.audit_days or settings.audit_retention_days,
                         datetime.now(timezone.utc), args.dry_run)
         else:
             store = Store(url, KeyRing.from_config(keys_file))

@@ -10,28 +10,28 @@ from fastapi import Request, UploadFile
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from serving.config import Limits
+from serving.config import IngressArgs
 from serving.errors import ApiError
 
 MULTIPART = "multipart/form-data"
 
 
 class Routes:
-    """Base of the ingress' route mixins; the ingress sets the handles and `limits` in its constructor."""
+    """Base of the ingress' route mixins; the ingress sets the handles and `settings` in its constructor."""
 
-    limits: Limits
+    settings: IngressArgs
 
     async def _call(self, call: Awaitable[Any]) -> Any:
-        """A deployment call, bounded by `limits.request_timeout_s` (past it: 504)."""
-        return await asyncio.wait_for(call, timeout=self.limits.request_timeout_s)
+        """A deployment call, bounded by `settings.request_timeout_s` (past it: 504)."""
+        return await asyncio.wait_for(call, timeout=self.settings.request_timeout_s)
 
     async def _read(self, upload: Any, field: str) -> bytes:
-        """An uploaded file's bytes: 400 when it is not a file or empty, 413 over `limits.max_upload_bytes`."""
+        """An uploaded file's bytes: 400 when it is not a file or empty, 413 over `settings.max_upload_bytes`."""
         if not isinstance(upload, (UploadFile, StarletteUpload)):
             raise ApiError(400, f"'{field}' must be a file upload", "invalid_field")
-        data = await upload.read(self.limits.max_upload_bytes + 1)
-        if len(data) > self.limits.max_upload_bytes:
-            raise ApiError(413, f"'{field}' is larger than {self.limits.max_upload_bytes} bytes", "media_too_large")
+        data = await upload.read(self.settings.max_upload_bytes + 1)
+        if len(data) > self.settings.max_upload_bytes:
+            raise ApiError(413, f"'{field}' is larger than {self.settings.max_upload_bytes} bytes", "media_too_large")
         if not data:
             raise ApiError(400, f"'{field}' is an empty file", "empty_file")
         return data

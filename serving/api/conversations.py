@@ -42,8 +42,8 @@ class ConversationRoutes(Routes):
             parts = await form(request)
             fields = parse(MessageIn, {k: _json_field(k, v) for k, v in parts.items() if isinstance(v, str)})
             uploads = parts.getlist("image")
-            if len(uploads) > self.limits.max_images:
-                raise ApiError(413, f"at most {self.limits.max_images} images per message", "too_many_images")
+            if len(uploads) > self.settings.max_images:
+                raise ApiError(413, f"at most {self.settings.max_images} images per message", "too_many_images")
             media = TurnMedia(
                 audio=await self._read(parts["audio"], "audio") if parts.get("audio") is not None else None,
                 images=tuple([await self._read(f, "image") for f in uploads]),

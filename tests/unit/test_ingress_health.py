@@ -6,7 +6,7 @@ import asyncio
 import json
 from types import SimpleNamespace
 
-from serving.config import Limits
+from serving.config import AppArgs
 from serving.ingress import KefuApi
 
 
@@ -30,7 +30,7 @@ def handle(ready: bool):
 def make_ingress(*, slow: set[str]):
     names = ["transcriber", "vision", "catalog", "dialogue", "desk"]
     handles = {n: handle(n not in slow) for n in names}
-    return KefuApi(**handles, limits=Limits(), min_product_score=0.5)
+    return KefuApi(**handles, settings=AppArgs().ingress_args())
 
 
 def test_503_while_a_deployment_is_loading():

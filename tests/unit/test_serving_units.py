@@ -146,11 +146,12 @@ def test_the_desk_purges_old_records_once_a_day_and_serves_its_methods(tmp_path)
     import asyncio
     from datetime import datetime, timedelta, timezone
 
-    from serving.config import DialogueSettings
     from serving.dialogue import Desk
 
-    settings = DialogueSettings(store_url=f"sqlite:///{tmp_path / 'kefu.db'}", keys_file=str(tmp_path / "k.json"),
-                                create_keys=True, seed_demo=False, retention_days=30)
+    settings = AppArgs.model_validate({"dialogue": {
+        "store_url": f"sqlite:///{tmp_path / 'kefu.db'}", "keys_file": str(tmp_path / "k.json"), "create_keys": True,
+        "seed_demo": False, "retention_days": 30}}).desk_args()
+    assert settings.retention_days == 30 and settings.audit_retention_days == 1095.0
 
     async def start():  # built on an event loop, as a replica is: the daily retention task starts with it
         desk = Desk.func_or_class(settings)
@@ -169,3 +170,19 @@ def test_the_desk_purges_old_records_once_a_day_and_serves_its_methods(tmp_path)
     now[0] += timedelta(hours=15)
     assert desk.purge_due() is not None  # the next day purges again
     assert desk.handoffs(None, 10) == [] and desk.automation(30.0)["turns"] == 0
+
+
+def test_each_deployment_gets_its_own_settings_cut_from_the_sections():
+    args = AppArgs.model_validate({
+        "limits": {"max_audio_seconds": 30, "max_image_pixels": 1_000_000, "request_timeout_s": 9},
+        "catalog": {"hotwords": 10, "top_k": 7, "min_score": 0.3, "turn_candidates": 4},
+        "deployments": {"Vision": {"max_batch_size": 12}},
+    })
+    transcriber, vision, ingress = args.transcriber_args(), args.vision_args(), args.ingress_args()
+    assert transcriber.max_audio_seconds == 30 and transcriber.hotword_index == args.catalog.index_dir
+    assert transcriber.hotword_titles == 10 and transcriber.batching.max_batch_size == 8
+    assert vision.max_image_pixels == 1_000_000 and vision.batching.max_batch_size == 12
+    assert vision.taxonomy == args.defect_taxonomy
+    assert args.catalog_search_args().top_k == 7 and "min_score" not in args.catalog_search_args().model_fields
+    assert (ingress.request_timeout_s, ingress.min_product_score, ingress.candidates) == (9, 0.3, 4)
+    assert AppArgs().transcriber_args().hotword_index is None  # no titles asked for: no catalog to read

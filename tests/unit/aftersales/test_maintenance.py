@@ -40,6 +40,14 @@ def test_purge_command_takes_its_defaults_from_the_serve_config(tmp_path, capsys
     assert store.messages("old") == [] and [m.text for m in store.messages("recent")] == ["recent words"]
 
 
+def test_purge_command_validates_the_serve_config_as_serving_does(tmp_path, capsys):
+    config = tmp_path / "serve.yaml"
+    config.write_text("applications:\n  - name: kefu\n    args:\n      dialogue:\n        retention_days: -3\n",
+                      encoding="utf-8")
+    assert main(["purge", "--config", str(config), "--dry-run"]) == 2
+    assert "retention_days" in capsys.readouterr().err
+
+
 def test_rewrap_command_moves_records_to_the_active_key(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'kefu.db'}"
     old = KeyRing.create(tmp_path / "keys.json", key_id="2026-05")
