@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -128,7 +127,12 @@ class ApiKeys:
             if ("key" in item) == ("sha256" in item):
                 raise AccessConfigError(f"access.api_keys[{i}] ({name}): give exactly one of key and sha256")
             entries.append((name, role, _digest(str(item["key"])) if "key" in item else _hex(name, item["sha256"])))
-        spec = (os.environ if env is None else env).get(KEYS_ENV, "")
+        if env is None:
+            from serving.settings import KefuEnvironment
+
+            spec = KefuEnvironment().api_keys.get_secret_value()
+        else:
+            spec = env.get(KEYS_ENV, "")
         for part in (p.strip() for p in spec.split(",")):
             if not part:
                 continue

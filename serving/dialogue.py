@@ -124,7 +124,10 @@ def open_store(settings: DialogueSettings | DeskArgs) -> Any:
     from aftersales.store.crypto import KeyRing
     from aftersales.store.core import Store
 
-    return Store(settings.store_url, KeyRing.from_config(settings.keys_file, create=settings.create_keys))
+    from serving.settings import KefuEnvironment
+
+    keys = KeyRing.from_config(settings.keys_file, env=KefuEnvironment().data_keys_env(), create=settings.create_keys)
+    return Store(settings.store_url, keys)
 
 
 def understanding_for(settings: DialogueSettings) -> Any:

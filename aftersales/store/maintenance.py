@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             out = purge(store, args.days or settings.retention_days, args.audit_days or settings.audit_retention_days,
                         datetime.now(timezone.utc), args.dry_run)
         else:
-            store = Store(url, KeyRing.from_config(keys_file))
+            from serving.settings import KefuEnvironment
+
+            store = Store(url, KeyRing.from_config(keys_file, env=KefuEnvironment().data_keys_env()))
             out = {"rewrapped": store.rewrap(), "active_key": store.keys.active}
         store.close()
     except (AftersalesError, KeyConfigError, ValueError, OSError, yaml.YAMLError) as exc:

@@ -186,3 +186,16 @@ def test_each_deployment_gets_its_own_settings_cut_from_the_sections():
     assert args.catalog_search_args().top_k == 7 and "min_score" not in args.catalog_search_args().model_fields
     assert (ingress.request_timeout_s, ingress.min_product_score, ingress.candidates) == (9, 0.3, 4)
     assert AppArgs().transcriber_args().hotword_index is None  # no titles asked for: no catalog to read
+
+
+def test_the_environment_is_read_once_typed_and_its_secrets_never_show(monkeypatch):
+    from serving.access import ApiKeys
+    from serving.settings import KefuEnvironment
+
+    key = "robot-key-0123456789"
+    monkeypatch.setenv("KEFU_API_KEYS", f"shop-bot:bot:{key}")
+    monkeypatch.setenv("KEFU_DATA_KEYS", "k1:" + "A" * 44)
+    env = KefuEnvironment()
+    assert key not in repr(env) and "AAAA" not in str(env.model_dump())
+    assert ApiKeys.from_config([]).principal(key).name == "shop-bot"  # read through the typed settings
+    assert env.data_keys_env() == {"KEFU_DATA_KEYS": "k1:" + "A" * 44}

@@ -1,0 +1,36 @@
+"""kefu's environment variables (KEFU_*), read in one typed place; the secrets among them stay `SecretStr`, so no
+repr, log line or error message shows them."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KefuEnvironment(BaseSettings):
+    """What the process environment says (each field is `KEFU_<NAME>`).
+
+    Attributes:
+        home: KEFU_HOME: where weights, the index and the database live (default var/ under `make`, else
+            ~/.cache/kefu). `python -m models` reads it too, through models/registry.py, before any of serving loads.
+        models_dir: KEFU_MODELS_DIR: the assembled weights, when not under `home`.
+        api_keys: KEFU_API_KEYS: `name:role:key,...`, added to the Serve config's `access.api_keys`.
+        data_keys: KEFU_DATA_KEYS: the key ring that seals chat records when `dialogue.keys_file` names none
+            (`id:base64key,...`, the first active).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
+
+    home: str | None = None
+    models_dir: str | None = None
+    api_keys: SecretStr = SecretStr("")
+    data_keys: SecretStr = SecretStr("")
+
+    def data_keys_env(self) -> dict[str, str]:
+        """KEFU_DATA_KEYS as the mapping `KeyRing.from_config` reads it from."""
+        from aftersales.store.crypto import KEYS_ENV
+
+        return {KEYS_ENV: self.data_keys.get_secret_value()}
+
+
+__all__ = ["KefuEnvironment"]
