@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aftersales.policy.decisions import DEFECT_TAXONOMY, SEVERITIES
 from aftersales.errors import InvalidInput, PolicyConfigError
-from aftersales.policy.config import ConfigReader
+from aftersales.policy.config import validated
+from aftersales.policy.decisions import DEFECT_TAXONOMY, SEVERITIES
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "configs" / "defects.yaml"
 # A photo in thirds: where the defect's centre lies ("upper left").
@@ -43,9 +44,56 @@ class LabelInfo:
         return {"zh": self.zh, "en": self.en}
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _LabelEntry(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    group: Literal["fabric", "hard_goods"]
+    base: Literal[SEVERITIES]  # type: ignore[valid-type]  (the tuple spreads into the three values)
+
+
+class _Area(_Strict):
+    moderate: float = Field(0.04, ge=0, le=1)
+    severe: float = Field(0.15, ge=0, le=1)
+
+
+class _Count(_Strict):
+    moderate: int = Field(2, ge=1)
+    severe: int = Field(4, ge=1)
+
+
+class _Severity(_Strict):
+    area: _Area = _Area()
+    count: _Count = _Count()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_Severity":
+        if self.area.moderate > self.area.severe or self.count.moderate > self.count.severe:
+            raise ValueError("moderate thresholds must not exceed severe ones")
+        return self
+
+
+class _TaxonomyFile(_Strict):
+    """configs/defects.yaml as written."""
+
+    labels: dict[str, _LabelEntry]
+    severity: _Severity = _Severity()
+
+    @model_validator(mode="after")
+    def _every_label_in_order(self) -> "_TaxonomyFile":
+        if list(self.labels) != list(DEFECT_TAXONOMY):
+            raise ValueError(f"labels must list exactly {list(DEFECT_TAXONOMY)} in that order (the detector's class "
+                             f"ids), got {list(self.labels)}")
+        return self
+
+
 @dataclass(frozen=True)
 class DefectTaxonomy:
-    """Display names and severity thresholds, read from configs/defects.yaml.
+    """Display names and severity thresholds, read from configs/defects.yaml (its schema: `_TaxonomyFile`, where
+    the thresholds' defaults are).
 
     Attributes:
         labels: Label id → its info, in taxonomy order.
@@ -54,49 +102,23 @@ class DefectTaxonomy:
     """
 
     labels: dict[str, LabelInfo]
-    area_moderate: float = 0.04
-    area_severe: float = 0.15
-    count_moderate: int = 2
-    count_severe: int = 4
+    area_moderate: float
+    area_severe: float
+    count_moderate: int
+    count_severe: int
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TAXONOMY) -> "DefectTaxonomy":
+        """Raises PolicyConfigError naming the file and the key of the first mistake."""
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise PolicyConfigError(Path(path), "(file)", f"cannot read the defect taxonomy: {exc}") from exc
-        top = ConfigReader(data, Path(path), "")
-        labels_reader = top.child("labels")
-        if labels_reader is None:
-            raise top.fail("labels", "is required")
-        names = list(labels_reader.data)
-        if names != list(DEFECT_TAXONOMY):
-            raise top.fail("labels", f"must list exactly {list(DEFECT_TAXONOMY)} in that order (the detector's "
-                                     f"class ids), got {names}")
-        labels = {}
-        for name in names:
-            r = labels_reader.child(name)
-            labels[name] = LabelInfo(name, r.string("zh", required=True), r.string("en", required=True),
-                                     _choice(r, "group", ("fabric", "hard_goods")), _choice(r, "base", SEVERITIES))
-            r.done()
-        labels_reader.done()
-        severity = top.child("severity") or ConfigReader({}, Path(path), "severity")
-        area = severity.child("area") or ConfigReader({}, Path(path), "severity.area")
-        count = severity.child("count") or ConfigReader({}, Path(path), "severity.count")
-        taxonomy = cls(labels, area.fraction("moderate", 0.04), area.fraction("severe", 0.15),
-                       count.integer("moderate", 2, 1), count.integer("severe", 4, 1))
-        for reader in (area, count, severity, top):
-            reader.done()
-        if taxonomy.area_moderate > taxonomy.area_severe or taxonomy.count_moderate > taxonomy.count_severe:
-            raise top.fail("severity", "moderate thresholds must not exceed severe ones")
-        return taxonomy
-
-
-def _choice(r: ConfigReader, name: str, allowed: tuple[str, ...]) -> str:
-    value = r.string(name, required=True)
-    if value not in allowed:
-        raise r.fail(name, f"expected one of {list(allowed)}, got {value!r}")
-    return value
+        read = validated(_TaxonomyFile, data, Path(path))
+        labels = {name: LabelInfo(name, entry.zh, entry.en, entry.group, entry.base)
+                  for name, entry in read.labels.items()}
+        area, count = read.severity.area, read.severity.count
+        return cls(labels, area.moderate, area.severe, count.moderate, count.severe)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,22 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.money import parse_amount
+
+
+def validated(schema: type[BaseModel], data: Any, file: Path) -> Any:
+    """`data` read from `file` as the pydantic `schema` says; the first error is a PolicyConfigError naming the file
+    and the dotted key ("labels.hole.base"), as every config error of kefu does."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        value = f", got {error['input']!r}" if error["type"] != "missing" and "input" in error else ""
+        raise PolicyConfigError(file, key, f"{error['msg']}{value}") from None
 
 
 class ConfigReader:
