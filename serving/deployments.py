@@ -255,8 +255,8 @@ class CatalogSearch(_Ready):
             self.live.expect(info["name"], info["dim"])
         return index
 
-    async def search_vectors(self, vectors: np.ndarray, top_k: int | None = None) -> list[dict]:
-        """One ranking for all photos of one message: a SKU's score is its best over the photos."""
+    async def search_vectors(self, vectors: np.ndarray, top_k: int | None = None) -> list[Any]:
+        """One ranking for all photos of one message (Matches): a SKU's score is its best over the photos."""
         top_k = top_k or self.settings.top_k
         index = await self._checked()
         best: dict[str, Any] = {}
@@ -264,27 +264,25 @@ class CatalogSearch(_Ready):
             for match in matches:
                 if match.sku not in best or match.score > best[match.sku].score:
                     best[match.sku] = match
-        ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)[:top_k]
-        return [m.to_dict() for m in ranked]
+        return sorted(best.values(), key=lambda m: m.score, reverse=True)[:top_k]
 
-    async def search_frames(self, frames: FrameVectors, top_k: int | None = None) -> list[dict]:
-        """A video's frames: near-duplicates dropped, then a vote, so a still camera cannot outvote a product shown
-        less."""
+    async def search_frames(self, frames: FrameVectors, top_k: int | None = None) -> list[Any]:
+        """A video's frames (VideoMatches): near-duplicates dropped, then a vote, so a still camera cannot outvote a
+        product shown less."""
         from catalog_index.video import identify_video
 
         top_k = top_k or self.settings.top_k
         index = await self._checked()
-        return [m.to_dict() for m in identify_video(list(frames.times), frames.vectors, index.search, top_k)]
+        return identify_video(list(frames.times), frames.vectors, index.search, top_k)
 
-    async def search_text(self, text: str, top_k: int | None = None) -> list[dict]:
-        """Keyword (BM25) search; merged with a text-embedding search when the embedder is CLIP-like."""
+    async def search_text(self, text: str, top_k: int | None = None) -> list[Any]:
+        """Keyword (BM25) search (Matches); merged with a text-embedding search when the embedder is CLIP-like."""
         from catalog_index.index import merge_scores
 
         top_k = top_k or self.settings.top_k
         index = await self._checked()
         by_words = index.search_text(text, top_k)
         if not self._embedder["supports_text"]:
-            return [m.to_dict() for m in by_words]
+            return by_words
         vectors = await self.vision.embed_texts.remote([text])
-        merged = merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)
-        return [m.to_dict() for m in merged]
+        return merge_scores(by_words, index.search(vectors, top_k)[0], self.settings.keyword_weight, top_k)

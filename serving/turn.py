@@ -84,9 +84,8 @@ class TurnPipeline:
                 heard.cancel()
 
         product = None
-        if candidates and candidates[0]["score"] >= self.min_product_score:
-            best = candidates[0]
-            product = ProductHit(best["sku"], best.get("title", ""), best["score"])
+        if candidates and candidates[0].score >= self.min_product_score:
+            product = ProductHit(candidates[0].sku, candidates[0].title, candidates[0].score)
         sights = look.sights if look else ()
         turn = TurnInput(
             conversation_id=conversation_id,
@@ -112,13 +111,13 @@ class TurnPipeline:
             "conversation_id": conversation_id,
             "transcript": transcript.text if transcript else None,
             "product": answer["product"] or (product.to_dict() if product else None),
-            "candidates": candidates,
+            "candidates": [match.to_dict() for match in candidates],
             "detections": [{**box, "photo": i} for i, s in enumerate(sights) for box in s.shown],
             "screens": [{"photo": i, "text": s.screen.text} for i, s in enumerate(sights) if s.screen is not None],
             "timings_ms": {**(look.ms if look else {}), **clock.ms},
         }
 
-    async def _see(self, media: TurnMedia, clock: Stopwatch) -> tuple[Look | None, list[dict]]:
+    async def _see(self, media: TurnMedia, clock: Stopwatch) -> tuple[Look | None, list[Any]]:
         """Vision's look at the photos and the catalog's matches for the goods among them (or for the video)."""
         if media.images:
             look = await self._call(clock.time("vision", self.vision.look.remote(list(media.images))))

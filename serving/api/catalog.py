@@ -35,7 +35,7 @@ class CatalogRoutes(Routes):
         if is_json(request):
             body = parse(SearchTextIn, await json_body(request))
             matches = await self._call(self.catalog.search_text.remote(body.text, body.top_k))
-            return {"matches": matches}
+            return {"matches": [m.to_dict() for m in matches]}
         parts = await form(request)
         top_k = int_field(parts.get("top_k"), "top_k", 1, 100)
         if parts.get("image") is not None:
@@ -50,4 +50,4 @@ class CatalogRoutes(Routes):
             matches = await self._call(self.catalog.search_text.remote(str(parts.get("text")), top_k))
         else:
             raise ApiError(400, "send an 'image' or 'video' file, or JSON {\"text\": ...}", "missing_query")
-        return {"matches": matches}
+        return {"matches": [m.to_dict() for m in matches]}
