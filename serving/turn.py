@@ -13,7 +13,7 @@ from ray.serve.handle import DeploymentHandle
 from aftersales.money import parse_amount
 from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
 from serving.messages import Look
-from serving.schemas import MessageIn
+from serving.api.schemas import MessageIn
 
 
 class Stopwatch:

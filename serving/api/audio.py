@@ -10,11 +10,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from ray.serve.handle import DeploymentHandle
 
-from serving import audio_formats, errors
+from serving import errors
+from serving.api import audio_formats
 from serving.access import needs
 from serving.api.base import Routes
 from serving.errors import ApiError
-from serving.schemas import TranscriptionResponse
+from serving.api.schemas import TranscriptionResponse
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ from serving import errors
 from serving.access import needs
 from serving.api.base import MULTIPART, Routes, form, int_field, is_json, json_body, parse
 from serving.errors import ApiError
-from serving.schemas import CatalogSearchResponse, SearchTextIn
+from serving.api.schemas import CatalogSearchResponse, SearchTextIn
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from serving import errors
 from serving.access import needs
 from serving.api.base import MULTIPART, Routes, form, is_json, json_body, parse
 from serving.errors import ApiError
-from serving.schemas import MessageIn, MessageResponse
+from serving.api.schemas import MessageIn, MessageResponse
 from serving.turn import TurnMedia, TurnPipeline
 
 router = APIRouter()

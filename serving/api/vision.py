@@ -8,7 +8,7 @@ from ray.serve.handle import DeploymentHandle
 from serving import errors
 from serving.access import needs
 from serving.api.base import Routes
-from serving.schemas import DefectsResponse, ScreenshotResponse
+from serving.api.schemas import DefectsResponse, ScreenshotResponse
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from serving import audio_formats
+from serving.api import audio_formats
 from serving.config import AppArgs
 from serving.errors import ApiError, to_response
 
