@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftersales.integrations.ingest import Amount, CouponIn, Currency, CustomerIn, FaqIn, OrderIn, ProductIn
+from aftersales.integrations.ingest import CouponIn, Currency, CustomerIn, FaqIn, OrderIn, ProductIn
 from aftersales.money import parse_amount
 from serving import errors
 from serving.access import needs
 from serving.api.base import Routes
+from serving.api.schemas import CartItemIn
 
 Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 
@@ -22,20 +23,12 @@ class Stored(BaseModel):
     created: bool
 
 
-class CartLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sku: str = Field(..., min_length=1, max_length=64)
-    quantity: int = Field(1, ge=1, le=10_000)
-    unit_price: Amount | None = Field(None, description="major units; omitted: the product's current price")
-
-
 class CartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str = Field(..., min_length=1, max_length=64)
     currency: Currency = "CNY"
-    lines: list[CartLineIn] = Field(..., min_length=1, max_length=200)
+    lines: list[CartItemIn] = Field(..., min_length=1, max_length=200)
     coupon_ids: list[str] = Field(default_factory=list, max_length=20,
                                   description="coupons to consider; empty: every coupon the customer holds")
 
