@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pydantic.dataclasses
+from pydantic import Field
 from PIL import Image
+
+from models.fields import Count, Fraction, Name
 
 logger = logging.getLogger("kefu.models")
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class OcrConfig:
     """How to build the screenshot reader.
 
@@ -36,28 +40,15 @@ class OcrConfig:
         min_chars: Characters (without spaces) it must hold.
     """
 
-    model: str = "ppocrv5"
-    threads: int = 1
-    max_side: int = 960
-    min_score: float = 0.5
-    flat_share: float = 0.35
-    photo_side: int = 640
-    photo_boxes: int = 6
-    min_lines: int = 3
-    min_chars: int = 12
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("ocr model must be a registry name or a local folder")
-        for name, low in (("threads", 1), ("max_side", 64), ("photo_side", 64), ("photo_boxes", 1), ("min_lines", 1),
-                          ("min_chars", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"ocr {name} must be an integer >= {low}, not {value!r}")
-        for name in ("min_score", "flat_share"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"ocr {name} must be a number in [0, 1], not {value!r}")
+    model: Name = "ppocrv5"
+    threads: Count = 1
+    max_side: int = Field(960, strict=True, ge=64)
+    min_score: Fraction = 0.5
+    flat_share: Fraction = 0.35
+    photo_side: int = Field(640, strict=True, ge=64)
+    photo_boxes: Count = 6
+    min_lines: Count = 3
+    min_chars: Count = 12
 
 
 @dataclass(frozen=True)

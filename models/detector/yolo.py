@@ -8,12 +8,16 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
+
+import pydantic.dataclasses
+from pydantic import Field, model_validator
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 
+from models.fields import Count, Device, Fraction, Name
 from models.types import Detection
 
 if TYPE_CHECKING:
@@ -24,7 +28,7 @@ logger = logging.getLogger("kefu.models")
 BACKENDS = ("auto", "onnx", "torch")
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class DetectorConfig:
     """How to build the defect detector.
 
@@ -45,38 +49,21 @@ class DetectorConfig:
         export_dir: Folder the ONNX exports of .pt checkpoints are cached in; None is `<models dir>/onnx-exports`.
     """
 
-    model: str = "kefu-defects"
-    imgsz: int = 320
-    conf: float = 0.5
-    iou: float = 0.45
-    device: str = "auto"
-    max_det: int = 50
-    threads: int | None = None
-    backend: str = "auto"
+    model: Name = "kefu-defects"
+    imgsz: int = Field(320, strict=True, ge=32, multiple_of=32)
+    conf: Fraction = 0.5
+    iou: Fraction = 0.45
+    device: Device = "auto"
+    max_det: Count = 50
+    threads: Count | None = None
+    backend: Literal[BACKENDS] = "auto"  # type: ignore[valid-type]
     export_dir: str | None = None
 
-    def __post_init__(self) -> None:
-        # ValueError, so that pydantic settings that embed this dataclass report it as a validation error.
-        from models.device import check_device
-
-        check_device(self.device)
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("detector model must be a registry name or a local .pt/.onnx path")
-        if isinstance(self.imgsz, bool) or not isinstance(self.imgsz, int) or self.imgsz < 32 or self.imgsz % 32:
-            raise ValueError(f"detector imgsz must be a positive multiple of 32, not {self.imgsz!r}")
-        for name in ("conf", "iou"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"detector {name} must be a number in [0, 1], not {value!r}")
-        if isinstance(self.max_det, bool) or not isinstance(self.max_det, int) or self.max_det < 1:
-            raise ValueError(f"detector max_det must be a positive integer, not {self.max_det!r}")
-        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
-                                         or self.threads < 1):
-            raise ValueError(f"detector threads must be a positive integer or None, not {self.threads!r}")
-        if self.backend not in BACKENDS:
-            raise ValueError(f"detector backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+    @model_validator(mode="after")
+    def _runs_there(self) -> "DetectorConfig":
         if self.backend == "onnx" and self.device == "mps":
             raise ValueError("detector backend onnx cannot run on mps; use backend torch (or auto) there")
+        return self
 
 
 def cuda_present() -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, Sequence
 
 import numpy as np
+import pydantic.dataclasses
 from PIL import Image
+
+from models.fields import Count, Device, Name
 
 if TYPE_CHECKING:
     from models.types import Embedder
@@ -17,7 +19,7 @@ logger = logging.getLogger("kefu.models")
 BACKENDS = ("efficientnet", "open_clip")
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class EmbedderConfig:
     """How to build the image embedder.
 
@@ -35,29 +37,13 @@ class EmbedderConfig:
         batch_size: Images per forward pass; longer inputs are split into chunks of this size.
     """
 
-    backend: str = "efficientnet"
-    model: str = "efficientnet-lite0"
+    backend: Literal[BACKENDS] = "efficientnet"  # type: ignore[valid-type]
+    model: Name = "efficientnet-lite0"
     arch: str = "ViT-B-32"
     arch_config: str | None = None
-    device: str = "auto"
-    threads: int | None = None
-    batch_size: int = 16
-
-    def __post_init__(self) -> None:
-        # ValueError, so that pydantic settings that embed this dataclass report it as a validation error.
-        from models.device import check_device
-
-        check_device(self.device)
-        if self.backend not in BACKENDS:
-            raise ValueError(f"embedder backend must be one of {list(BACKENDS)}, not {self.backend!r}")
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("embedder model must name weights: a registry name, a local path or an open_clip tag")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"embedder batch_size must be a positive integer, not {self.batch_size!r}")
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            raise ValueError(f"embedder threads must be a positive integer or None, not {self.threads!r}")
+    device: Device = "auto"
+    threads: Count | None = None
+    batch_size: Count = 16
 
 
 def build_embedder(config: EmbedderConfig) -> "Embedder":

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
+import pydantic.dataclasses
+
+from models.fields import Count
 
 logger = logging.getLogger("kefu.models")
 
@@ -151,7 +154,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class TextModelConfig:
     """Where the text model is and how it runs.
 
@@ -162,8 +165,8 @@ class TextModelConfig:
     """
 
     model: Path = SHIPPED
-    threads: int = 1
-    batch_size: int = 64
+    threads: Count = 1
+    batch_size: Count = 64
 
 
 class TextModel:

@@ -8,7 +8,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pydantic.dataclasses
+from pydantic import Field, field_validator
+
 from models.errors import ModelError, WeightsNotFound
+from models.fields import Count, Device, Name
 
 logger = logging.getLogger("kefu.models")
 
@@ -20,7 +24,7 @@ DEFAULT_PROMPT = (
 )
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class RewriterConfig:
     """How to build the reply rewriter.
 
@@ -35,29 +39,22 @@ class RewriterConfig:
             template as the user's message when the model has one, else as plain text followed by a newline.
     """
 
-    model: str
-    max_new_tokens: int = 160
-    temperature: float = 0.0
-    device: str = "cpu"
+    model: Name
+    max_new_tokens: Count = 160
+    temperature: float = Field(0.0, strict=True, ge=0.0)
+    device: Device = "cpu"
     prompt: str = DEFAULT_PROMPT
 
-    def __post_init__(self) -> None:
-        # ValueError, so that pydantic settings that embed this dataclass report it as a validation error.
-        from models.device import check_device
-
-        check_device(self.device)
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("rewriter model must be the local folder of a causal LM")
-        if isinstance(self.max_new_tokens, bool) or not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
-            raise ValueError(f"rewriter max_new_tokens must be a positive integer, not {self.max_new_tokens!r}")
-        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float)) or self.temperature < 0:
-            raise ValueError(f"rewriter temperature must be a number >= 0, not {self.temperature!r}")
+    @field_validator("prompt")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
         try:
-            self.prompt.format(language="", tone="", reply="")
-        except (AttributeError, KeyError, IndexError, ValueError) as exc:
+            value.format(language="", tone="", reply="")
+        except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"rewriter prompt must use only {{language}}, {{tone}} and {{reply}}: {exc!r}") from None
-        if "{reply}" not in self.prompt:
+        if "{reply}" not in value:
             raise ValueError("rewriter prompt must contain {reply}")
+        return value
 
 
 class CausalLMRewriter:

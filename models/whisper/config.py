@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictStr, field_validator
+from pydantic.dataclasses import dataclass
 
 from models.errors import ModelError
 
 TASKS = ("transcribe", "translate")
-_DEVICES = ("auto", "cpu", "cuda")
+# Whole numbers given as such: YAML's `true` is not a thread count.
+_Count = Annotated[int, Field(strict=True, ge=1)]
 # Captions Whisper learned from subtitled videos and emits on noise or silence; never what a customer said.
 DEFAULT_DROP_PHRASES = (
     "字幕由Amara.org社区提供",
@@ -57,49 +61,34 @@ class WhisperConfig:
             hallucinations: captions Whisper learned from subtitled videos and emits on noise.
     """
 
-    model: str = "whisper-base"
-    device: str = "auto"
+    model: str = Field("whisper-base", pattern=r"\S")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
     compute_type: str = "auto"
-    cpu_threads: int = 2
-    num_workers: int = 1
-    beam_size: int = 5
+    cpu_threads: _Count = 2
+    num_workers: _Count = 1
+    beam_size: _Count = 5
     vad_filter: bool = True
     temperature_fallback: bool = True
-    max_new_tokens: int | None = None
+    max_new_tokens: _Count | None = None
     pack_notes: bool = True
-    batch_windows: int = 8
-    gap_s: float = 0.5
-    busy_notes: int | None = 2
-    busy_beam_size: int = 1
-    languages: list[str] = field(default_factory=list)
-    hotwords: list[str] = field(default_factory=list)
+    batch_windows: _Count = 8
+    gap_s: float = Field(0.5, ge=0.0, le=5.0)
+    busy_notes: _Count | None = 2
+    busy_beam_size: _Count = 1
+    languages: list[str] = Field(default_factory=list)
+    hotwords: list[StrictStr] = Field(default_factory=list)
     simplified_chinese: bool = True
-    drop_phrases: list[str] = field(default_factory=lambda: list(DEFAULT_DROP_PHRASES))
+    drop_phrases: list[StrictStr] = Field(default_factory=lambda: list(DEFAULT_DROP_PHRASES))
 
-    def __post_init__(self) -> None:
-        # ValueError, so that pydantic settings embedding this dataclass report it as a validation error.
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError("whisper model must be a registry name, a local folder or a hub id")
-        if self.device not in _DEVICES:
-            raise ValueError(f"whisper device must be one of {list(_DEVICES)}, not {self.device!r}")
-        for name in ("cpu_threads", "num_workers", "beam_size", "batch_windows", "busy_beam_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"whisper {name} must be a positive integer, not {value!r}")
-        for name in ("max_new_tokens", "busy_notes"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"whisper {name} must be a positive integer or None, not {value!r}")
-        if not 0.0 <= self.gap_s <= 5.0:
-            raise ValueError(f"whisper gap_s must be between 0 and 5 seconds, not {self.gap_s!r}")
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
-        unknown = [code for code in self.languages if code not in _LANGUAGE_CODES]
+        unknown = [code for code in value if code not in _LANGUAGE_CODES]
         if unknown:
             raise ValueError(f"whisper languages {unknown} are not codes Whisper knows (ISO 639-1, e.g. zh, en, id)")
-        for name in ("hotwords", "drop_phrases"):
-            if not all(isinstance(v, str) for v in getattr(self, name)):
-                raise ValueError(f"whisper {name} must be a list of strings")
+        return value
 
 
 def pick_ct2_device(requested: str) -> str:
