@@ -35,9 +35,13 @@ class ConversationRoutes(Routes):
     )
     async def message(self, conversation_id: str, request: Request) -> dict:
         """One customer turn: text, a voice note, photos and/or a video → an answer decided by the shop's policy."""
+        fields, media = await self._message_parts(request)
+        return await self.turns.run(conversation_id, fields, media)
+
+    async def _message_parts(self, request: Request) -> tuple[MessageIn, TurnMedia]:
+        """The message's fields and files, read and checked (400/413/415/422 in the envelope otherwise)."""
         if is_json(request):
-            fields = parse(MessageIn, await json_body(request))
-            media = TurnMedia()
+            fields, media = parse(MessageIn, await json_body(request)), TurnMedia()
         else:
             parts = await form(request)
             fields = parse(MessageIn, {k: _json_field(k, v) for k, v in parts.items() if isinstance(v, str)})
@@ -51,7 +55,7 @@ class ConversationRoutes(Routes):
             )
         if not (fields.text or media):
             raise ApiError(400, "the message has no text, audio, image or video", "empty_message")
-        return await self.turns.run(conversation_id, fields, media)
+        return fields, media
 
 
 def _json_field(name: str, value: str) -> Any:
