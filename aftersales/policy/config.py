@@ -1,124 +1,142 @@
-"""Strict reading of policy YAML: every key is consumed or reported, every value checked, errors name file and key."""
+"""Strict reading of policy YAML through pydantic schemas: unknown keys and bad values are refused, and every error names
+the file and the key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.money import parse_amount
 
 
-def validated(schema: type[BaseModel], data: Any, file: Path) -> Any:
-    """`data` read from `file` as the pydantic `schema` says; the first error is a PolicyConfigError naming the file
-    and the dotted key ("labels.hole.base"), as every config error of kefu does."""
+# --- the schema toolkit: pydantic pieces every policy file shares -----------------------------------------------
+
+
+class Strict(BaseModel):
+    """A mapping of the policy YAML: unknown keys are mistakes (typos, options of another rule)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _choices(allowed: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValueError(f"unknown value(s) {unknown}; expected among {list(allowed)}")
+        return values
+
+    return check
+
+
+def Choices(allowed: tuple[str, ...]) -> Any:  # noqa: N802 - a type, spelled as one
+    """A list of strings, each one of `allowed` (a tuple in the parsed policy)."""
+    return Annotated[tuple[Annotated[str, Field(min_length=1)], ...], AfterValidator(_choices(allowed))]
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _positive_cents(value: Any) -> int:
+    try:
+        cents = parse_amount(value)
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from None
+    if cents <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return cents
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
+        raise ValueError(f"currency must be an ISO 4217 code, got {value!r}")
+    return value.upper()
+
+
+Fraction = Annotated[float, BeforeValidator(_fraction)]
+Days = Annotated[int, Field(strict=True, ge=0)]
+PositiveDays = Annotated[int, Field(strict=True, ge=1)]
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
+Currency = Annotated[str, BeforeValidator(_currency)]
+# {CNY: "10.00", USD: 1.5} → {"CNY": 1000, "USD": 150}: amounts in the major unit, at most two decimals, positive.
+MoneyMap = Annotated[dict[Currency, Annotated[int, BeforeValidator(_positive_cents)]], Field(min_length=1)]
+
+
+def validated(schema: type[BaseModel], data: Any, file: Path, where: str = "") -> Any:
+    """`data` read from `file` as the pydantic `schema` says; the first mistake is a PolicyConfigError naming the
+    file and the key ("rules[0].groups[1].labels", below `where`) in the words an operator fixes it by."""
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        value = f", got {error['input']!r}" if error["type"] != "missing" and "input" in error else ""
-        raise PolicyConfigError(file, key, f"{error['msg']}{value}") from None
+        error = exc.errors(include_url=False)[0]
+        loc = [part for part in error["loc"] if part != "[key]"]
+        key = where
+        for part in loc:
+            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        raise PolicyConfigError(file, key or "(top level)", _reason(error, schema, loc)) from None
 
 
-class ConfigReader:
-    """A mapping from YAML read key by key; `done()` rejects the keys nobody asked for (typos, unknown options)."""
+def _reason(error: dict[str, Any], schema: type[BaseModel], loc: list[Any]) -> str:
+    kind, ctx, got = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        known = _fields_at(schema, loc[:-1])
+        return "unknown key" + (f" (known here: {', '.join(known)})" if known else "")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {got!r}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign, bound = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
+                       "less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}[kind]
+        return f"must be {sign} {ctx.get(bound)}, got {got!r}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {got!r}"
+    if kind in ("string_type", "string_too_short", "string_pattern_mismatch"):
+        return f"expected a non-empty string, got {got!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type", "dataclass_type"):
+        return f"expected a mapping, got {type(got).__name__}"
+    if kind in ("list_type", "tuple_type", "too_short"):
+        return f"expected a {'non-empty ' if kind == 'too_short' else ''}list, got {got!r}"
+    if kind == "literal_error":
+        return f"expected {str(ctx.get('expected', '')).replace(chr(39), '')}, got {got!r}"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]
 
-    def __init__(self, data: Any, file: Path, where: str):
-        if not isinstance(data, dict):
-            raise PolicyConfigError(file, where or "(top level)", f"expected a mapping, got {type(data).__name__}")
-        self.data, self.file, self.where = data, file, where
-        self._seen: set[str] = set()
 
-    def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if self.where else name
+def _fields_at(schema: type[BaseModel], loc: list[Any]) -> list[str]:
+    """The keys the model at `loc` of `schema` knows (for "unknown key" messages); [] when it cannot tell."""
+    model: Any = schema
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = _inner_model(model)
+            if isinstance(part, int):
+                continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return []
+        model = _inner_model(model.model_fields[part].annotation)
+    return sorted(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
 
-    def fail(self, name: str, reason: str) -> PolicyConfigError:
-        return PolicyConfigError(self.file, self.key(name), reason)
 
-    def raw(self, name: str, default: Any = None, required: bool = False) -> Any:
-        self._seen.add(name)
-        if name not in self.data:
-            if required:
-                raise self.fail(name, "is required")
-            return default
-        return self.data[name]
-
-    def string(self, name: str, default: str | None = None, required: bool = False) -> str:
-        value = self.raw(name, default, required)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def integer(self, name: str, default: int, minimum: int = 0) -> int:
-        value = self.raw(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"expected a whole number, got {value!r}")
-        if value < minimum:
-            raise self.fail(name, f"must be ≥ {minimum}, got {value}")
-        return value
-
-    def fraction(self, name: str, default: float) -> float:
-        value = self.raw(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-            raise self.fail(name, f"expected a number in [0, 1], got {value!r}")
-        return float(value)
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.raw(name, default)
-        if not isinstance(value, bool):
-            raise self.fail(name, f"expected true or false, got {value!r}")
-        return value
-
-    def str_list(self, name: str, default: tuple[str, ...] = (), allowed: tuple[str, ...] | None = None
-                 ) -> tuple[str, ...]:
-        value = self.raw(name, list(default))
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(name, f"expected a list of strings, got {value!r}")
-        if allowed is not None:
-            unknown = [v for v in value if v not in allowed]
-            if unknown:
-                raise self.fail(name, f"unknown value(s) {unknown}; expected among {list(allowed)}")
-        return tuple(value)
-
-    def money_map(self, name: str) -> dict[str, int]:
-        """{CNY: "10.00", USD: 1.5} → {"CNY": 1000, "USD": 150}; amounts must be positive."""
-        value = self.raw(name, required=True)
-        if not isinstance(value, dict) or not value:
-            raise self.fail(name, f"expected a mapping of currency → amount, got {value!r}")
-        out = {}
-        for currency, amount in value.items():
-            if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-                raise self.fail(f"{name}.{currency}", "currency must be an ISO 4217 code")
-            try:
-                cents = parse_amount(amount)
-            except InvalidInput as exc:
-                raise self.fail(f"{name}.{currency}", str(exc)) from None
-            if cents <= 0:
-                raise self.fail(f"{name}.{currency}", f"must be positive, got {amount!r}")
-            out[currency.upper()] = cents
-        return out
-
-    def child(self, name: str, default: Any = None) -> "ConfigReader | None":
-        value = self.raw(name, default)
-        return None if value is None else ConfigReader(value, self.file, self.key(name))
-
-    def children(self, name: str) -> list["ConfigReader"]:
-        value = self.raw(name, required=True)
-        if not isinstance(value, list) or not value:
-            raise self.fail(name, "expected a non-empty list")
-        return [ConfigReader(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self._seen, key=str)
-        if unknown:
-            raise self.fail(str(unknown[0]), f"unknown key (known here: {', '.join(sorted(self._seen))})")
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside `X | None`, `list[X]`, `tuple[X, ...]`, `dict[K, X]`, or the annotation itself."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(get_args(annotation)):
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
 
 
 @dataclass(frozen=True)
@@ -163,25 +181,14 @@ class PolicySettings:
         return running[-1] if running else None
 
 
-def parse_promotions(r: ConfigReader
-                     ) -> list[tuple[str, dict[str, str], datetime, datetime, time | None, ConfigReader]]:
-    """The `promotions:` list of one file, with naive start/end (the shop's zone is known only after every file)."""
-    out = []
-    for p in r.children("promotions"):
-        names = p.raw("names", required=True)
-        if not isinstance(names, dict) or not names or not all(
-                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in names.items()):
-            raise p.fail("names", "expected a mapping of language → name")
-        start, end = _naive_datetime(p, "start"), _naive_datetime(p, "end")
-        if end <= start:
-            raise p.fail("end", "must be after start")
-        out.append((p.string("id", required=True), dict(names), start, end, _clock_time(p, "ship_cutoff"), p))
-        p.done()
-    return out
+def _names(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not value or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
+        raise ValueError("expected a mapping of language → name")
+    return dict(value)
 
 
-def _clock_time(r: ConfigReader, name: str) -> time | None:
-    value = r.raw(name)
+def _clock_time(value: Any) -> time | None:
     if value is None:
         return None
     try:
@@ -189,11 +196,10 @@ def _clock_time(r: ConfigReader, name: str) -> time | None:
             raise ValueError
         return time.fromisoformat(value)
     except ValueError:
-        raise r.fail(name, f'expected a quoted local time of day ("16:00"), got {value!r}') from None
+        raise ValueError(f'expected a quoted local time of day ("16:00"), got {value!r}') from None
 
 
-def _naive_datetime(r: ConfigReader, name: str) -> datetime:
-    value = r.raw(name, required=True)
+def _naive_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
@@ -202,10 +208,66 @@ def _naive_datetime(r: ConfigReader, name: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(str(value))
         except ValueError:
-            raise r.fail(name, f"expected a date or date-time (2026-11-11 23:59:59), got {value!r}") from None
+            raise ValueError(f"expected a date or date-time (2026-11-11 23:59:59), got {value!r}") from None
     if parsed.tzinfo is not None:
-        raise r.fail(name, "give the shop's local time without a zone (the policy's timezone applies)")
+        raise ValueError("give the shop's local time without a zone (the policy's timezone applies)")
     return parsed
+
+
+LocalDateTime = Annotated[datetime, BeforeValidator(_naive_datetime)]
+
+
+class PromotionFile(Strict):
+    """One `promotions:` entry; start and end are the shop's local time (its zone is known after every file)."""
+
+    id: Text
+    names: Annotated[dict[str, str], BeforeValidator(_names)]
+    start: LocalDateTime
+    end: LocalDateTime
+    ship_cutoff: Annotated[time | None, BeforeValidator(_clock_time)] = None
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError("must be after start")
+        return end
+
+    def promotion(self, zone: ZoneInfo) -> Promotion:
+        return Promotion(self.id, dict(self.names), self.start.replace(tzinfo=zone), self.end.replace(tzinfo=zone),
+                         self.ship_cutoff)
+
+
+def _non_empty_list(value: Any) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list, got {value!r}")
+    return value
+
+
+def _zone(name: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+class PolicyFile(Strict):
+    """One policy YAML file. Its rules are read by their own type's schema (aftersales.policy.rules.RULE_TYPES)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    version: int = Field(1, strict=True, ge=1)
+    timezone: Annotated[ZoneInfo, BeforeValidator(_zone)] | None = None
+    rules: Annotated[list[Any], BeforeValidator(_non_empty_list)] = []
+    promotions: Annotated[list[PromotionFile], BeforeValidator(_non_empty_list)] = []
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, version: int) -> int:
+        if version != 1:
+            raise ValueError(f"unsupported policy version {version}; this engine reads version 1")
+        return version
 
 
 def read_policy_files(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -223,11 +285,3 @@ def read_policy_files(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
             raise PolicyConfigError(path, "-", f"cannot read YAML: {exc}") from None
         out.append((path, data if data is not None else {}))
     return out
-
-
-def parse_timezone(reader: ConfigReader, default: str = "UTC") -> ZoneInfo:
-    name = reader.string("timezone", default)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise reader.fail("timezone", f"unknown time zone {name!r}") from None

@@ -4,38 +4,27 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aftersales.policy.decisions import INTENTS, Action, Case, Decision, DefectFinding
 from aftersales.errors import PolicyConfigError
-from aftersales.policy.config import (
-    ConfigReader,
-    PolicySettings,
-    Promotion,
-    parse_promotions,
-    parse_timezone,
-    read_policy_files,
-)
-from aftersales.policy.rules import RULE_TYPES, Rule
+from aftersales.policy.config import PolicyFile, PolicySettings, Promotion, read_policy_files, validated
+from aftersales.policy.rules import RULE_TYPES, Rule, RuleFile
 
 logger = logging.getLogger("kefu.aftersales")
 
 __all__ = ["Action", "Case", "Decision", "DefectFinding", "PolicyEngine", "Rule"]
 
 
-def _parse_rule(reader: ConfigReader, source: Path) -> Rule:
-    rule_id = reader.string("id", required=True)
-    kind = reader.string("type", required=True)
-    if kind not in RULE_TYPES:
-        raise reader.fail("type", f"unknown rule type {kind!r}; expected one of {sorted(RULE_TYPES)}")
-    intents = reader.str_list("intents", allowed=(*INTENTS, "*"))
-    if not intents:
-        raise reader.fail("intents", "a rule must answer at least one intent")
-    with_defects = reader.str_list("with_defects", allowed=INTENTS)
-    reader.raw("description")  # free text for the shop's own notes
-    params = RULE_TYPES[kind].parse(reader)
-    reader.done()
-    return Rule(rule_id, kind, intents, with_defects, params, str(source))
+def _read_rule(data: Any, source: Path, where: str) -> Rule:
+    kind = data.get("type") if isinstance(data, dict) else None
+    if isinstance(kind, str) and kind not in RULE_TYPES:
+        raise PolicyConfigError(source, f"{where}.type", f"unknown rule type {kind!r}; expected one of "
+                                                        f"{sorted(RULE_TYPES)}")
+    schema = RULE_TYPES[kind].schema if isinstance(kind, str) else RuleFile
+    read = validated(schema, data, source, where)
+    return Rule(read.id, read.type, read.intents, read.with_defects, read.params(), str(source))
 
 
 class PolicyEngine:
@@ -53,32 +42,28 @@ class PolicyEngine:
         zone: ZoneInfo | None = None
         promotions = []
         for path, data in read_policy_files(Path(directory)):
-            top = ConfigReader(data, path, "")
-            version = top.integer("version", 1, 1)
-            if version != 1:
-                raise top.fail("version", f"unsupported policy version {version}; this engine reads version 1")
-            if "timezone" in data:
-                file_zone = parse_timezone(top)
-                if zone is not None and file_zone != zone:
-                    raise top.fail("timezone", f"{file_zone.key} contradicts {zone.key} set by an earlier file")
-                zone = file_zone
-            for r in top.children("rules") if "rules" in data else []:
-                rule = _parse_rule(r, path)
+            policy = validated(PolicyFile, data, path)
+            if policy.timezone is not None:
+                if zone is not None and policy.timezone != zone:
+                    raise PolicyConfigError(path, "timezone", f"{policy.timezone.key} contradicts {zone.key} set by "
+                                                              "an earlier file")
+                zone = policy.timezone
+            for i, raw in enumerate(policy.rules):
+                rule = _read_rule(raw, path, f"rules[{i}]")
                 if rule.id in seen:
-                    raise r.fail("id", f"duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
+                    raise PolicyConfigError(path, f"rules[{i}].id",
+                                            f"duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
                 seen[rule.id] = str(path)
                 rules.append(rule)
-            promotions += parse_promotions(top) if "promotions" in data else []
-            top.done()
+            promotions += [(promotion, path, f"promotions[{i}]") for i, promotion in enumerate(policy.promotions)]
         if not rules:
             raise PolicyConfigError(directory, "rules", "no rules defined")
         zone = zone or ZoneInfo("UTC")
         periods: dict[str, Promotion] = {}
-        for promo_id, names, start, end, cutoff, reader in promotions:
-            if promo_id in periods:
-                raise reader.fail("id", f"duplicate promotion id {promo_id!r}")
-            periods[promo_id] = Promotion(promo_id, names, start.replace(tzinfo=zone), end.replace(tzinfo=zone),
-                                          cutoff)
+        for promotion, path, where in promotions:
+            if promotion.id in periods:
+                raise PolicyConfigError(path, f"{where}.id", f"duplicate promotion id {promotion.id!r}")
+            periods[promotion.id] = promotion.promotion(zone)
         ordered = tuple(sorted(periods.values(), key=lambda p: p.start))
         for rule in rules:
             for promotion_id in getattr(rule.params, "promotion_window_days", {}):

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftersales.policy.decisions import Action, Case, Decision
-from aftersales.policy.config import ConfigReader, PolicySettings
+from aftersales.policy.config import PolicySettings
 from aftersales.policy.rules.base import Rule
 from aftersales.policy.rules.common import handoff, require_order
 from aftersales.policy.rules.coupons import (
+    CouponStackingFile,
     CouponStackingParams,
     apply_stack,
     candidates,
     explain_stack,
     lines_of,
-    parse_coupon_stacking,
     stack,
 )
 
@@ -35,8 +35,12 @@ class AddressChangeParams:
     intercept_after_shipping: bool
 
 
-def parse_address_change(r: ConfigReader) -> AddressChangeParams:
-    return AddressChangeParams(parse_coupon_stacking(r), r.boolean("intercept_after_shipping", True))
+class AddressChangeFile(CouponStackingFile):
+    intercept_after_shipping: bool = True
+
+    def params(self) -> AddressChangeParams:
+        return AddressChangeParams(self.stacking(), self.intercept_after_shipping)
+
 
 
 def address_change(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
@@ -67,4 +71,4 @@ def address_change(rule: Rule, case: Case, settings: PolicySettings) -> Decision
     return Decision(rule.id, inputs, actions)
 
 
-__all__ = ["AddressChangeParams", "address_change", "parse_address_change"]
+__all__ = ["AddressChangeParams", "AddressChangeFile", "address_change"]

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aftersales.policy.decisions import Case, Decision
-from aftersales.policy.config import ConfigReader, PolicySettings
+from pydantic import field_validator
+
+from aftersales.policy.config import Choices, PolicySettings, Strict, Text
+from aftersales.policy.decisions import INTENTS, Case, Decision
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,38 @@ class Rule:
                 or (bool(case.defects) and case.intent in self.with_defects))
 
 
+class RuleFile(Strict):
+    """The keys every rule has; each rule type's schema adds its own."""
+
+    id: Text
+    type: Text
+    intents: Choices((*INTENTS, "*"))
+    with_defects: Choices(INTENTS) = ()
+    description: Any = None  # free text for the shop's own notes
+
+    @field_validator("intents")
+    @classmethod
+    def _answers_something(cls, intents: tuple[str, ...]) -> tuple[str, ...]:
+        if not intents:
+            raise ValueError("a rule must answer at least one intent")
+        return intents
+
+    def params(self) -> Any:
+        """What the type's `decide` reads; None for types without keys of their own."""
+        return None
+
+
 @dataclass(frozen=True)
 class RuleType:
     """How to read and apply one kind of rule.
 
     Attributes:
-        parse: Reads the type's own YAML keys into its params (the reader rejects unknown keys afterwards).
+        schema: The rule's YAML as this type reads it (RuleFile and the type's own keys); `params()` of a read rule
+            is what `decide` gets.
         decide: The pure decision.
         needs_order: Without a resolved order the engine asks for the order id instead of calling `decide`.
     """
 
-    parse: Callable[[ConfigReader], Any]
+    schema: type["RuleFile"]
     decide: Callable[[Rule, Case, PolicySettings], Decision]
     needs_order: bool

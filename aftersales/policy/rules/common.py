@@ -8,7 +8,7 @@ from typing import Any
 
 from aftersales.policy.decisions import Action, Case
 from aftersales.errors import InvalidInput
-from aftersales.policy.config import ConfigReader, PolicySettings
+from aftersales.policy.config import MoneyMap, PolicySettings, PositiveDays, Strict, Text
 from aftersales.store.views import OrderItemView, OrderView
 
 
@@ -81,14 +81,12 @@ class CouponParams:
                       {"kind": self.kind, "valid_days": self.valid_days, "variant": self.kind, **params})
 
 
-def parse_coupon(r: ConfigReader, name: str) -> CouponParams | None:
-    c = r.child(name)
-    if c is None:
-        return None
-    coupon = CouponParams(c.money_map("amount"), c.string("kind", "no_threshold"), c.integer("valid_days", 30, 1))
-    c.done()
-    return coupon
+class CouponFile(Strict):
+    """A compensation coupon as the policy YAML writes it (CouponParams' defaults)."""
 
+    amount: MoneyMap
+    kind: Text = "no_threshold"
+    valid_days: PositiveDays = 30
 
-def no_params(r: ConfigReader) -> None:
-    return None
+    def params(self) -> CouponParams:
+        return CouponParams(dict(self.amount), self.kind, self.valid_days)

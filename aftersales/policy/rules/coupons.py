@@ -8,8 +8,10 @@ from typing import Any
 from aftersales.policy.stacking import CartLine, Coupon, StackingRules, StackResult, best_stack
 from aftersales.policy.decisions import Action, Case, Decision
 from aftersales.money import Money
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
+from pydantic import field_validator
+
+from aftersales.policy.config import Choices, PolicySettings
+from aftersales.policy.rules.base import Rule, RuleFile
 from aftersales.policy.rules.common import require_order
 from aftersales.store.views import OrderView
 
@@ -25,12 +27,24 @@ class CouponStackingParams:
     rules: StackingRules
 
 
-def parse_coupon_stacking(r: ConfigReader) -> CouponStackingParams:
-    order = r.str_list("issuer_order", ("shop", "platform"), allowed=("shop", "platform"))
-    if not order or len(set(order)) != len(order):
-        raise r.fail("issuer_order", "list each issuer once")
-    return CouponStackingParams(StackingRules(tuple(order), r.boolean("one_per_group", True),
-                                              r.boolean("threshold_after_previous", True)))
+class CouponStackingFile(RuleFile):
+    issuer_order: Choices(("shop", "platform")) = StackingRules.issuer_order
+    one_per_group: bool = StackingRules.one_per_group
+    threshold_after_previous: bool = StackingRules.threshold_after_previous
+
+    @field_validator("issuer_order")
+    @classmethod
+    def _each_once(cls, order: tuple[str, ...]) -> tuple[str, ...]:
+        if not order or len(set(order)) != len(order):
+            raise ValueError("list each issuer once")
+        return order
+
+    def stacking(self) -> CouponStackingParams:
+        return CouponStackingParams(StackingRules(self.issuer_order, self.one_per_group, self.threshold_after_previous))
+
+    def params(self) -> CouponStackingParams:
+        return self.stacking()
+
 
 
 def lines_of(order: OrderView) -> list[CartLine]:
@@ -112,4 +126,4 @@ def cart_stacking(rule: Rule, lines: list[CartLine], coupons: list[Coupon], now,
 
 
 __all__ = ["CouponStackingParams", "apply_stack", "candidates", "cart_stacking", "coupon_stacking", "explain_stack",
-           "lines_of", "parse_coupon_stacking", "stack"]
+           "lines_of", "CouponStackingFile", "stack"]

@@ -8,14 +8,16 @@ shop configured (with its date), never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from aftersales.policy.decisions import Action, Case, Decision
 from aftersales.money import Money, parse_amount
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
+from aftersales.policy.config import PolicySettings, Strict, Text
+from aftersales.policy.rules.base import Rule, RuleFile
 
 CROSS_BORDER_COUNTRIES = ("ID", "TH", "VN", "MY", "PH", "SG")
 
@@ -64,76 +66,101 @@ class CrossBorderParams:
         return current
 
 
-def parse_cross_border(r: ConfigReader) -> CrossBorderParams:
-    countries: dict[str, tuple[CountryRule, ...]] = {}
-    table = r.child("countries")
-    if table is None:
-        raise r.fail("countries", "is required")
-    for code in list(table.data):
-        if not isinstance(code, str) or len(code) != 2 or not code.isalpha() or not code.isupper():
-            raise table.fail(str(code), "country codes are ISO 3166-1 alpha-2, upper case (ID, TH, ...)")
-        entries = []
-        for e in table.children(code):
-            limit = e.child("duty_free_limit")
-            if limit is None:
-                raise e.fail("duty_free_limit", "is required")
-            currency = _currency(limit, "currency")
-            try:
-                cents = parse_amount(limit.raw("amount", required=True))
-            except Exception as exc:  # parse_amount raises InvalidInput with the reason
-                raise limit.fail("amount", str(exc)) from None
-            if cents < 0:
-                raise limit.fail("amount", "must not be negative")
-            basis = _texts(limit, "basis")
-            limit.done()
-            entries.append(CountryRule(code, _date(e, "effective_from"), cents, currency, basis, _texts(e, "note"),
-                                       e.string("source", required=True)))
-            e.done()
-        dates = [x.effective_from for x in entries]
-        if len(set(dates)) != len(dates):
-            raise table.fail(code, "two rules take effect on the same day")
-        countries[code] = tuple(sorted(entries, key=lambda x: x.effective_from))
-    table.done()
-    rates: dict[tuple[str, str], tuple[Decimal, date]] = {}
-    for i, x in enumerate(r.children("exchange_rates") if "exchange_rates" in r.data else []):
-        pair = (_currency(x, "from"), _currency(x, "to"))
-        try:
-            rate = Decimal(str(x.raw("rate", required=True)))
-        except InvalidOperation:
-            raise x.fail("rate", "expected a number") from None
-        if not rate.is_finite() or rate <= 0:
-            raise x.fail("rate", "must be a positive number")
-        rates[pair] = (rate, _date(x, "as_of"))
-        x.done()
-    return CrossBorderParams(countries, rates)
-
-
-def _texts(r: ConfigReader, name: str) -> dict[str, str]:
+def _texts(value: Any) -> dict[str, str]:
     """A text given per language: {en: ..., zh: ...} (English required: replies in other languages fall back to it)."""
-    value = r.raw(name, required=True)
     if not isinstance(value, dict) or not all(
             isinstance(k, str) and 2 <= len(k) <= 3 and isinstance(v, str) and v.strip() for k, v in value.items()):
-        raise r.fail(name, "expected a mapping of language code → text")
+        raise ValueError("expected a mapping of language code → text")
     if "en" not in value:
-        raise r.fail(name, "needs an English text (en)")
+        raise ValueError("needs an English text (en)")
     return dict(value)
 
 
-def _currency(r: ConfigReader, name: str) -> str:
-    value = r.string(name, required=True)
-    if len(value) != 3 or not value.isalpha():
-        raise r.fail(name, f"expected an ISO 4217 code, got {value!r}")
+def _iso_currency(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
+        raise ValueError(f"expected an ISO 4217 code, got {value!r}")
     return value.upper()
 
 
-def _date(r: ConfigReader, name: str) -> date:
-    value = r.raw(name, required=True)
-    if isinstance(value, date):
+def _day(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise r.fail(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _country(code: Any) -> str:
+    if not isinstance(code, str) or len(code) != 2 or not code.isalpha() or not code.isupper():
+        raise ValueError("country codes are ISO 3166-1 alpha-2, upper case (ID, TH, ...)")
+    return code
+
+
+def _limit_cents(value: Any) -> int:
+    try:
+        cents = parse_amount(value)
+    except Exception as exc:  # parse_amount raises InvalidInput with the reason
+        raise ValueError(str(exc)) from None
+    if cents < 0:
+        raise ValueError("must not be negative")
+    return cents
+
+
+def _rate(value: Any) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("expected a number") from None
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError("must be a positive number")
+    return rate
+
+
+Texts = Annotated[dict[str, str], BeforeValidator(_texts)]
+IsoCurrency = Annotated[str, BeforeValidator(_iso_currency)]
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+class _LimitFile(Strict):
+    amount: Annotated[int, BeforeValidator(_limit_cents)]
+    currency: IsoCurrency
+    basis: Texts
+
+
+class _EntryFile(Strict):
+    effective_from: Day
+    duty_free_limit: _LimitFile
+    note: Texts
+    source: Text
+
+
+def _one_per_day(entries: list[_EntryFile]) -> list[_EntryFile]:
+    dates = [e.effective_from for e in entries]
+    if len(set(dates)) != len(dates):
+        raise ValueError("two rules take effect on the same day")
+    return entries
+
+
+class _RateFile(Strict):
+    from_: IsoCurrency = Field(alias="from")
+    to: IsoCurrency
+    rate: Annotated[Decimal, BeforeValidator(_rate)]
+    as_of: Day
+
+
+class CrossBorderFile(RuleFile):
+    countries: dict[Annotated[str, BeforeValidator(_country)],
+                    Annotated[list[_EntryFile], Field(min_length=1), AfterValidator(_one_per_day)]]
+    exchange_rates: list[_RateFile] = []
+
+    def params(self) -> CrossBorderParams:
+        countries = {code: tuple(sorted((CountryRule(code, e.effective_from, e.duty_free_limit.amount,
+                                                     e.duty_free_limit.currency, e.duty_free_limit.basis, e.note,
+                                                     e.source) for e in entries), key=lambda x: x.effective_from))
+                     for code, entries in self.countries.items()}
+        rates = {(x.from_, x.to): (x.rate, x.as_of) for x in self.exchange_rates}
+        return CrossBorderParams(countries, rates)
 
 
 def cross_border(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
@@ -180,4 +207,4 @@ def _convert(cents: int, source: str, target: str, p: CrossBorderParams) -> tupl
     return int(converted), rate, as_of
 
 
-__all__ = ["CROSS_BORDER_COUNTRIES", "CountryRule", "CrossBorderParams", "cross_border", "parse_cross_border"]
+__all__ = ["CROSS_BORDER_COUNTRIES", "CountryRule", "CrossBorderParams", "CrossBorderFile", "cross_border"]

@@ -7,8 +7,10 @@ from typing import Any
 
 from aftersales.policy.decisions import DEFECT_TAXONOMY, SEVERITIES, Action, Case, Decision, DefectFinding
 from aftersales.money import Money, percent_of
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
+from pydantic import Field, ValidationInfo, field_validator
+
+from aftersales.policy.config import Choices, Days, Fraction, MoneyMap, PolicySettings, Strict, Text
+from aftersales.policy.rules.base import Rule, RuleFile
 from aftersales.policy.rules.common import handoff, in_question, item_brief, local_days, require_order
 
 REMEDY_ACTIONS = ("offer_exchange", "offer_return", "offer_refund", "offer_partial_refund", "offer_reship")
@@ -55,28 +57,48 @@ class DefectRemedyParams:
     max_compensation: dict[str, int] = field(default_factory=dict)
 
 
-def parse_defect_remedy(r: ConfigReader) -> DefectRemedyParams:
-    groups = []
-    for g in r.children("groups"):
-        actions = []
-        for a in g.children("actions"):
-            kind = a.string("type", required=True)
-            if kind not in REMEDY_ACTIONS:
-                raise a.fail("type", f"unknown remedy {kind!r}; expected one of {list(REMEDY_ACTIONS)}")
-            params = a.raw("params", {})
-            if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
-                raise a.fail("params", "expected a mapping of plain values")
-            if kind == "offer_partial_refund":
-                percent = params.get("percent")
-                if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 < percent < 100:
-                    raise a.fail("params", f"offer_partial_refund needs a percent between 0 and 100, got {percent!r}")
-            a.done()
-            actions.append((kind, dict(params)))
-        groups.append(DefectGroup(g.string("id", required=True), g.str_list("labels", allowed=DEFECT_TAXONOMY),
-                                  g.str_list("categories"), tuple(actions), g.str_list("severities", allowed=SEVERITIES)))
-        g.done()
-    cap = r.money_map("max_compensation") if "max_compensation" in r.data else {}
-    return DefectRemedyParams(r.integer("window_days", 15), r.fraction("min_confidence", 0.5), tuple(groups), cap)
+class _RemedyFile(Strict):
+    type: Text
+    params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, kind: str) -> str:
+        if kind not in REMEDY_ACTIONS:
+            raise ValueError(f"unknown remedy {kind!r}; expected one of {list(REMEDY_ACTIONS)}")
+        return kind
+
+    @field_validator("params")
+    @classmethod
+    def _plain(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
+            raise ValueError("expected a mapping of plain values")
+        if info.data.get("type") == "offer_partial_refund":
+            percent = params.get("percent")
+            if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 < percent < 100:
+                raise ValueError(f"offer_partial_refund needs a percent between 0 and 100, got {percent!r}")
+        return params
+
+
+class _GroupFile(Strict):
+    id: Text
+    labels: Choices(DEFECT_TAXONOMY) = ()
+    categories: tuple[Text, ...] = ()
+    actions: list[_RemedyFile] = Field(min_length=1)
+    severities: Choices(SEVERITIES) = ()
+
+
+class DefectRemedyFile(RuleFile):
+    window_days: Days = 15
+    min_confidence: Fraction = 0.5
+    groups: list[_GroupFile] = Field(min_length=1)
+    max_compensation: MoneyMap | None = None
+
+    def params(self) -> DefectRemedyParams:
+        groups = tuple(DefectGroup(g.id, g.labels, g.categories, tuple((a.type, dict(a.params)) for a in g.actions),
+                                   g.severities) for g in self.groups)
+        return DefectRemedyParams(self.window_days, self.min_confidence, groups, dict(self.max_compensation or {}))
+
 
 
 def defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftersales.policy.decisions import Action, Case, Decision
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
-from aftersales.policy.rules.common import CouponParams, item_brief, local_days, parse_coupon, require_order, show_status
+from aftersales.policy.config import PolicySettings, PositiveDays
+from aftersales.policy.rules.base import Rule, RuleFile
+from aftersales.policy.rules.common import CouponFile, CouponParams, item_brief, local_days, require_order, show_status
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,15 @@ class LogisticsParams:
     late_coupon: CouponParams | None = None
 
 
-def parse_logistics(r: ConfigReader) -> LogisticsParams:
-    ship = r.raw("ship_within_days")
-    deliver = r.raw("deliver_within_days")
-    return LogisticsParams(r.integer("ship_within_days", 0, 1) if ship is not None else None,
-                           r.integer("deliver_within_days", 0, 1) if deliver is not None else None,
-                           parse_coupon(r, "late_compensation"))
+class LogisticsFile(RuleFile):
+    ship_within_days: PositiveDays | None = None
+    deliver_within_days: PositiveDays | None = None
+    late_compensation: CouponFile | None = None
+
+    def params(self) -> LogisticsParams:
+        late = self.late_compensation
+        return LogisticsParams(self.ship_within_days, self.deliver_within_days, late.params() if late else None)
+
 
 
 def logistics(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
@@ -73,4 +76,4 @@ def _late(rule: Rule, p: LogisticsParams, currency: str, inputs: dict[str, Any],
     return Decision(f"{rule.id}.{outcome}", inputs, [status, apology, coupon])
 
 
-__all__ = ["LogisticsParams", "logistics", "parse_logistics"]
+__all__ = ["LogisticsFile", "LogisticsParams", "logistics"]

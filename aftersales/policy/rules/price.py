@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 
 from aftersales.policy.decisions import Action, Case, Decision
 from aftersales.money import Money
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
+from aftersales.policy.config import Days, PolicySettings, PositiveDays, Strict
+from aftersales.policy.rules.base import Rule, RuleFile
 from aftersales.policy.rules.common import (
+    CouponFile,
     CouponParams,
     handoff,
     in_question,
     item_brief,
     local_days,
-    parse_coupon,
     require_order,
     show_status,
 )
@@ -48,20 +48,21 @@ class PriceProtectionParams:
         return self.window_days, None
 
 
-def parse_price_protection(r: ConfigReader) -> PriceProtectionParams:
-    coupon, remind = None, True
-    outside = r.child("outside_window", {})
-    if outside is not None:
-        coupon = parse_coupon(outside, "coupon")
-        remind = outside.boolean("remind_same_product", True)
-        outside.done()
-    windows = {}
-    during = r.child("promotion_window_days")
-    if during is not None:
-        for promotion_id in list(during.data):
-            windows[str(promotion_id)] = during.integer(promotion_id, 7, 1)
-        during.done()
-    return PriceProtectionParams(r.integer("window_days", 7), coupon, remind, windows)
+class _OutsideWindow(Strict):
+    coupon: CouponFile | None = None
+    remind_same_product: bool = True
+
+
+class PriceProtectionFile(RuleFile):
+    window_days: Days = 7
+    outside_window: _OutsideWindow | None = None
+    promotion_window_days: dict[str, PositiveDays] = {}
+
+    def params(self) -> PriceProtectionParams:
+        outside = self.outside_window or _OutsideWindow()
+        return PriceProtectionParams(self.window_days, outside.coupon.params() if outside.coupon else None,
+                                     outside.remind_same_product, dict(self.promotion_window_days))
+
 
 
 def price_protection(rule: Rule, case: Case, settings: PolicySettings) -> Decision:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from aftersales.policy.decisions import Action, Case, Decision
-from aftersales.policy.config import ConfigReader, PolicySettings
-from aftersales.policy.rules.base import Rule
+from aftersales.policy.config import Days, PolicySettings, Text
+from aftersales.policy.rules.base import Rule, RuleFile
 from aftersales.policy.rules.common import in_question, item_brief, local_date, local_days, require_order, show_status
 
 
@@ -27,11 +27,14 @@ class NoReasonReturnParams:
     return_shipping: str
 
 
-def parse_no_reason_return(r: ConfigReader) -> NoReasonReturnParams:
-    shipping = r.string("return_shipping", "customer")
-    if shipping not in ("customer", "free"):
-        raise r.fail("return_shipping", f"expected customer or free, got {shipping!r}")
-    return NoReasonReturnParams(r.integer("window_days", 7), r.str_list("excluded_categories"), shipping)
+class NoReasonReturnFile(RuleFile):
+    window_days: Days = 7
+    excluded_categories: tuple[Text, ...] = ()
+    return_shipping: Literal["customer", "free"] = "customer"
+
+    def params(self) -> NoReasonReturnParams:
+        return NoReasonReturnParams(self.window_days, self.excluded_categories, self.return_shipping)
+
 
 
 def no_reason_return(rule: Rule, case: Case, settings: PolicySettings) -> Decision:

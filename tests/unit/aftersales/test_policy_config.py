@@ -174,3 +174,12 @@ def test_bad_promotions_are_refused(tmp_path, promotions, key, reason):
     with pytest.raises(PolicyConfigError) as err:
         PolicyEngine.from_dir(directory)
     assert err.value.key == key and reason in err.value.reason
+
+
+def test_an_unknown_key_is_told_with_the_keys_known_there(tmp_path):
+    directory = _write(tmp_path, _rules({**PRICE, "outside_window": {"coupon": {"amount": {"CNY": 10},
+                                                                               "valid_day": 3}}}))
+    with pytest.raises(PolicyConfigError) as err:
+        PolicyEngine.from_dir(directory)
+    assert err.value.key == "rules[0].outside_window.coupon.valid_day"
+    assert err.value.reason == "unknown key (known here: amount, kind, valid_days)"
