@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Mapping
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from models.errors import ChecksumMismatch, WeightsNotFound
 
 logger = logging.getLogger("kefu.models")
@@ -184,13 +186,26 @@ REGISTRY: dict[str, WeightsSpec] = {
 }
 
 
+class WeightsEnvironment(BaseSettings):
+    """Where the weights are, from the environment (the rest of KEFU_* is serving.settings.KefuEnvironment's).
+
+    Attributes:
+        home: KEFU_HOME: where kefu keeps what it prepares (`make` sets var/); default ~/.cache/kefu.
+        models_dir: KEFU_MODELS_DIR: the prepared weights, when not under `home`/models.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
+
+    home: str = "~/.cache/kefu"
+    models_dir: str | None = None
+
+
 def models_dir() -> Path:
     """The folder prepared weights live in: $KEFU_MODELS_DIR, else $KEFU_HOME/models (KEFU_HOME: ~/.cache/kefu)."""
-    explicit = os.environ.get("KEFU_MODELS_DIR")
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    home = os.environ.get("KEFU_HOME") or "~/.cache/kefu"
-    return (Path(home).expanduser() / "models").resolve()
+    env = WeightsEnvironment()
+    if env.models_dir:
+        return Path(env.models_dir).expanduser().resolve()
+    return (Path(env.home or "~/.cache/kefu").expanduser() / "models").resolve()
 
 
 def model_dir(spec: WeightsSpec, root: Path | None = None) -> Path:

@@ -10,10 +10,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class KefuEnvironment(BaseSettings):
     """What the process environment says (each field is `KEFU_<NAME>`).
 
+    KEFU_HOME and KEFU_MODELS_DIR, where the weights are, are read by models.registry.WeightsEnvironment: the model
+    layer (and `python -m models prepare`) needs them without serving.
+
     Attributes:
-        home: KEFU_HOME: where weights, the index and the database live (default var/ under `make`, else
-            ~/.cache/kefu). `python -m models` reads it too, through models/registry.py, before any of serving loads.
-        models_dir: KEFU_MODELS_DIR: the assembled weights, when not under `home`.
         api_keys: KEFU_API_KEYS: `name:role:key,...`, added to the Serve config's `access.api_keys`.
         data_keys: KEFU_DATA_KEYS: the key ring that seals chat records when `dialogue.keys_file` names none
             (`id:base64key,...`, the first active).
@@ -21,8 +21,6 @@ class KefuEnvironment(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
 
-    home: str | None = None
-    models_dir: str | None = None
     api_keys: SecretStr = SecretStr("")
     data_keys: SecretStr = SecretStr("")
 
