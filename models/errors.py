@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Bad user media is media's own error; the model layer raises the same ones for inputs it cannot use.
-from media.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia  # noqa: F401
+from media.errors import InvalidMedia, MediaError, MediaTooLarge, UnsupportedMedia
 
 
 class ModelError(Exception):
@@ -37,3 +37,7 @@ class NoSpeech(InvalidMedia):
     """The audio decoded but holds no speech: silence, a tone, noise, or only captions Whisper hallucinates."""
 
     code = "no_speech"
+
+
+__all__ = ["ChecksumMismatch", "InvalidMedia", "MediaError", "MediaTooLarge", "ModelError", "NoSpeech",
+           "UnsupportedLanguage", "UnsupportedMedia", "UnsupportedOperation", "WeightsNotFound"]

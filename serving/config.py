@@ -206,7 +206,6 @@ class DialogueSettings(_Strict):
 def erp_config(value: dict[str, Any]) -> Any:
     """The ErpConfig an `erp:` block describes; ValueError (a validation error for pydantic) when it is nonsense."""
     from aftersales.integrations.erp import ErpConfig, field_map
-    from aftersales.errors import InvalidInput
 
     known = {"base_url", "order_path", "fields", "timezone", "headers", "timeout_s"}
     if not isinstance(value, dict) or set(value) - known:

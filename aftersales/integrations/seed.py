@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aftersales.errors import InvalidInput, SeedError

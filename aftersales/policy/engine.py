@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aftersales.policy.decisions import INTENTS, Action, Case, Decision, DefectFinding
+from aftersales.policy.decisions import Action, Case, Decision, DefectFinding
 from aftersales.errors import PolicyConfigError
 from aftersales.policy.config import PolicyFile, PolicySettings, Promotion, read_policy_files, validated
 from aftersales.policy.rules import RULE_TYPES, Rule, RuleFile

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass
 
 import pydantic.dataclasses
 from pydantic import Field, model_validator

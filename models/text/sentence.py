@@ -8,7 +8,6 @@ import os
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 

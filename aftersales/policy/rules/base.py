@@ -37,13 +37,17 @@ class Rule:
                 or (bool(case.defects) and case.intent in self.with_defects))
 
 
+_Intents = Choices((*INTENTS, "*"))
+_DefectIntents = Choices(INTENTS)
+
+
 class RuleFile(Strict):
     """The keys every rule has; each rule type's schema adds its own."""
 
     id: Text
     type: Text
-    intents: Choices((*INTENTS, "*"))
-    with_defects: Choices(INTENTS) = ()
+    intents: _Intents
+    with_defects: _DefectIntents = ()
     description: Any = None  # free text for the shop's own notes
 
     @field_validator("intents")

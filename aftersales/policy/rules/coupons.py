@@ -27,8 +27,11 @@ class CouponStackingParams:
     rules: StackingRules
 
 
+_Issuers = Choices(("shop", "platform"))
+
+
 class CouponStackingFile(RuleFile):
-    issuer_order: Choices(("shop", "platform")) = StackingRules.issuer_order
+    issuer_order: _Issuers = StackingRules.issuer_order
     one_per_group: bool = StackingRules.one_per_group
     threshold_after_previous: bool = StackingRules.threshold_after_previous
 

@@ -80,12 +80,16 @@ class _RemedyFile(Strict):
         return params
 
 
+_Labels = Choices(DEFECT_TAXONOMY)
+_Severities = Choices(SEVERITIES)
+
+
 class _GroupFile(Strict):
     id: Text
-    labels: Choices(DEFECT_TAXONOMY) = ()
+    labels: _Labels = ()
     categories: tuple[Text, ...] = ()
     actions: list[_RemedyFile] = Field(min_length=1)
-    severities: Choices(SEVERITIES) = ()
+    severities: _Severities = ()
 
 
 class DefectRemedyFile(RuleFile):
