@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 from dataclasses import asdict
 from typing import Any
@@ -19,6 +18,7 @@ from ray.serve.handle import DeploymentHandle
 
 from serving.config import CatalogSearchArgs, TranscriberArgs, VisionArgs
 from serving.messages import FrameVectors, Look, Sight
+from serving.timing import Stopwatch
 
 logger = logging.getLogger("kefu.serving")
 
@@ -94,20 +94,6 @@ def _no_speech() -> Exception:
     return NoSpeech("the audio holds no speech (silence, noise or a tone); record the voice note again")
 
 
-class _Clock:
-    """Wall-clock milliseconds per stage, summed over the photos of one call."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    async def time(self, stage: str, call):
-        start = time.perf_counter()
-        try:
-            return await call
-        finally:
-            self.ms[stage] = round(self.ms.get(stage, 0.0) + (time.perf_counter() - start) * 1000, 1)
-
-
 @serve.deployment
 class Vision(_Ready):
     """Photos and video frames, each decoded once: the screenshot reader (PP-OCRv5), the defect detector (YOLO) and
@@ -139,23 +125,22 @@ class Vision(_Ready):
 
     async def look(self, images: list[bytes]) -> Look:
         """One message's photos: each is read as a screenshot, or searched for defects and embedded for the catalog."""
-        clock = _Clock()
+        clock = Stopwatch()
         pictures = await clock.time("decode", asyncio.to_thread(self._decode_all, images))
         sights = await asyncio.gather(*(self._sight(picture, clock) for picture in pictures))
         return Look(tuple(sights), clock.ms)
 
-    async def _sight(self, picture, clock: _Clock) -> Sight:
+    async def _sight(self, picture, clock: Stopwatch) -> Sight:
         from aftersales.defects import shown
         from media.image import for_embedding
 
-        width, height = picture.size
         screen = await clock.time("read", asyncio.to_thread(self.reader.read_one, picture))
         if screen.screenshot:
-            return Sight(width, height, screen=screen)
+            return Sight(screen=screen)
         found, vector = await asyncio.gather(clock.time("detect", self._detect_batch(picture)),
                                              clock.time("embed", self._embed_batch(for_embedding(picture))))
-        photo = _photo(width, height, found)
-        return Sight(width, height, photo=photo, shown=tuple(shown(photo, self.taxonomy)), vector=vector)
+        photo = _photo(*picture.size, found)
+        return Sight(photo=photo, shown=tuple(shown(photo, self.taxonomy)), vector=vector)
 
     async def detect(self, image: bytes) -> dict:
         """{width, height, defects: boxes with display names and location, issues: one per label with severity}."""

@@ -19,15 +19,13 @@ class Sight:
     """What Vision made of one photo, decoded once.
 
     Attributes:
-        width, height: The photo's size in pixels, after its EXIF rotation.
         screen: The reading of a screenshot (an order page, a chat, a parcel label); None for a photo of goods.
-        photo: The detector's boxes in a photo of goods, as Dialogue judges them; None for a screenshot.
+        photo: The detector's boxes in a photo of goods with the photo's size (after its EXIF rotation), as Dialogue
+            judges them; None for a screenshot.
         shown: Those boxes as the API shows them (label, display names, confidence, box, location).
         vector: The photo's catalog embedding (L2-normalised); None for a screenshot.
     """
 
-    width: int
-    height: int
     screen: ScreenText | None = None
     photo: PhotoDetections | None = None
     shown: tuple[dict[str, Any], ...] = ()

@@ -12,22 +12,9 @@ from ray.serve.handle import DeploymentHandle
 
 from aftersales.money import parse_amount
 from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
-from serving.messages import Look
 from serving.api.schemas import MessageIn
-
-
-class Stopwatch:
-    """How long each stage of a request took, in milliseconds."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    async def time(self, stage: str, call: Awaitable[Any]) -> Any:
-        start = time.perf_counter()
-        try:
-            return await call
-        finally:
-            self.ms[stage] = round((time.perf_counter() - start) * 1000, 1)
+from serving.messages import Look
+from serving.timing import Stopwatch
 
 
 @dataclass(frozen=True)
