@@ -11,7 +11,8 @@ from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator)
 
 from aftersales.errors import InvalidInput, PolicyConfigError
 from aftersales.money import parse_amount
@@ -47,14 +48,19 @@ def _fraction(value: Any) -> float:
     return float(value)
 
 
-def _positive_cents(value: Any) -> int:
+def cents(value: Any) -> int:
+    """An amount in the major unit ("10.00", 10, 10.5) → cents; ValueError (a validation error) when it is none."""
     try:
-        cents = parse_amount(value)
+        return parse_amount(value)
     except InvalidInput as exc:
         raise ValueError(str(exc)) from None
-    if cents <= 0:
+
+
+def _positive_cents(value: Any) -> int:
+    amount = cents(value)
+    if amount <= 0:
         raise ValueError(f"must be positive, got {value!r}")
-    return cents
+    return amount
 
 
 def _currency(value: Any) -> str:
@@ -118,10 +124,8 @@ def _fields_at(schema: type[BaseModel], loc: list[Any]) -> list[str]:
     """The keys the model at `loc` of `schema` knows (for "unknown key" messages); [] when it cannot tell."""
     model: Any = schema
     for part in loc:
-        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
-            model = _inner_model(model)
-            if isinstance(part, int):
-                continue
+        if isinstance(part, int):
+            continue  # an item of a list: the model is the list's items'
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return []
         model = _inner_model(model.model_fields[part].annotation)

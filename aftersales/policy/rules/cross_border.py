@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from aftersales.policy.decisions import Action, Case, Decision
-from aftersales.money import Money, parse_amount
-from aftersales.policy.config import PolicySettings, Strict, Text
+from aftersales.money import Money
+from aftersales.policy.config import Currency, PolicySettings, Strict, Text, cents
 from aftersales.policy.rules.base import Rule, RuleFile
 
 CROSS_BORDER_COUNTRIES = ("ID", "TH", "VN", "MY", "PH", "SG")
@@ -76,12 +76,6 @@ def _texts(value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _iso_currency(value: Any) -> str:
-    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
-        raise ValueError(f"expected an ISO 4217 code, got {value!r}")
-    return value.upper()
-
-
 def _day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
@@ -98,13 +92,10 @@ def _country(code: Any) -> str:
 
 
 def _limit_cents(value: Any) -> int:
-    try:
-        cents = parse_amount(value)
-    except Exception as exc:  # parse_amount raises InvalidInput with the reason
-        raise ValueError(str(exc)) from None
-    if cents < 0:
+    limit = cents(value)
+    if limit < 0:
         raise ValueError("must not be negative")
-    return cents
+    return limit
 
 
 def _rate(value: Any) -> Decimal:
@@ -118,13 +109,12 @@ def _rate(value: Any) -> Decimal:
 
 
 Texts = Annotated[dict[str, str], BeforeValidator(_texts)]
-IsoCurrency = Annotated[str, BeforeValidator(_iso_currency)]
 Day = Annotated[date, BeforeValidator(_day)]
 
 
 class _LimitFile(Strict):
     amount: Annotated[int, BeforeValidator(_limit_cents)]
-    currency: IsoCurrency
+    currency: Currency
     basis: Texts
 
 
@@ -143,8 +133,8 @@ def _one_per_day(entries: list[_EntryFile]) -> list[_EntryFile]:
 
 
 class _RateFile(Strict):
-    from_: IsoCurrency = Field(alias="from")
-    to: IsoCurrency
+    from_: Currency = Field(alias="from")
+    to: Currency
     rate: Annotated[Decimal, BeforeValidator(_rate)]
     as_of: Day
 
