@@ -142,8 +142,6 @@ def decode_images(jobs: Iterable[ImageJob], workers: int = 2,
             yield pending.popleft().result()
 
 
-
-
 @dataclass(frozen=True)
 class UpdateReport:
     """What `update_index` did.

@@ -42,7 +42,6 @@ class AddressChangeFile(CouponStackingFile):
         return AddressChangeParams(self.stacking(), self.intercept_after_shipping)
 
 
-
 def address_change(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: AddressChangeParams = rule.params
     order = require_order(case)

@@ -49,7 +49,6 @@ class CouponStackingFile(RuleFile):
         return self.stacking()
 
 
-
 def lines_of(order: OrderView) -> list[CartLine]:
     """The order's lines at the prices the customer would pay before coupons: what was paid, or for an unpaid order
     the price it was placed at."""

@@ -104,7 +104,6 @@ class DefectRemedyFile(RuleFile):
         return DefectRemedyParams(self.window_days, self.min_confidence, groups, dict(self.max_compensation or {}))
 
 
-
 def defect_remedy(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: DefectRemedyParams = rule.params
     order = require_order(case)

@@ -37,7 +37,6 @@ class LogisticsFile(RuleFile):
         return LogisticsParams(self.ship_within_days, self.deliver_within_days, late.params() if late else None)
 
 
-
 def logistics(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: LogisticsParams = rule.params or LogisticsParams()
     order = require_order(case)

@@ -64,7 +64,6 @@ class PriceProtectionFile(RuleFile):
                                      outside.remind_same_product, dict(self.promotion_window_days))
 
 
-
 def price_protection(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: PriceProtectionParams = rule.params
     order = require_order(case)

@@ -36,7 +36,6 @@ class NoReasonReturnFile(RuleFile):
         return NoReasonReturnParams(self.window_days, self.excluded_categories, self.return_shipping)
 
 
-
 def no_reason_return(rule: Rule, case: Case, settings: PolicySettings) -> Decision:
     p: NoReasonReturnParams = rule.params
     order = require_order(case)
