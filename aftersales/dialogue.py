@@ -13,7 +13,7 @@ from typing import Any
 from aftersales.policy.decisions import Action, Case, Decision, DefectFinding
 from aftersales.defects import DefectTaxonomy, assess
 from aftersales.integrations.erp import ErpError, HttpErpAdapter
-from aftersales.errors import InvalidInput, NotFound, UnknownReference
+from aftersales.errors import Conflict, InvalidInput, NotFound, UnknownReference
 from aftersales.understanding.language import normalize_language
 from aftersales.policy.engine import PolicyEngine
 from aftersales.handoff import HandoffRules
@@ -22,7 +22,8 @@ from aftersales.replies.recommend import RECOMMEND_AFTER, recommend
 from aftersales.replies.templates import ReplyWriter, tone_for
 from aftersales.replies.guard import GuardedRewriter
 from aftersales.store.core import Store
-from aftersales.store.chat import TurnOutcome
+from aftersales.store.chat import AnsweredBefore, KeptAnswer, StoredAnswer, TurnOutcome
+from aftersales.store.reference import ReferenceReads
 from aftersales.turn_input import ProductHit, TurnInput
 from aftersales.policy.knowledge import Embedder
 from aftersales.policy.knowledge import answer as answer_question
@@ -124,6 +125,8 @@ class DialogueService:
                  handoff: HandoffRules | None = None, memory_days: float = MEMORY_DAYS,
                  rewriter: GuardedRewriter | None = None, embedder: Embedder | None = None):
         self.store, self.policy, self.understanding, self.replies = store, policy, understanding, replies
+        # Customers' accounts, products, orders, coupons and FAQ, kept while the store's revision stands.
+        self.reads = ReferenceReads(store)
         self.erp = erp
         self.taxonomy = taxonomy or DefectTaxonomy.load()
         self.clock, self.default_language = clock, default_language
@@ -134,15 +137,23 @@ class DialogueService:
         self.embedder = embedder
         self.titles = TitleCache(embedder) if embedder is not None else None
 
-    def handle(self, turn: TurnInput) -> TurnResult:
+    def handle(self, turn: TurnInput) -> TurnResult | StoredAnswer:
+        """The answer to a turn, stored with it; a turn whose idempotency key was answered before gets that stored
+        answer back instead, and nothing is stored again."""
         now = self.clock()
         if now.tzinfo is None:
             raise InvalidInput("the dialogue clock must return tz-aware datetimes")
+        self.reads.refresh()
         customer = self._customer(turn)
-        context = self.store.open_conversation(turn.conversation_id, customer.id, turn.channel, now).context
-        if context.empty:
-            # A first message on a new channel is about what the customer raised on the last one.
-            context = self.store.latest_context(customer.id, now - self.memory, excluding=turn.conversation_id)
+        if turn.idempotency_key is not None:
+            stored = self._answered(turn, customer.id)
+            if stored is not None:
+                return stored
+        # A first message on a new channel is about what the customer raised on the last one (its context).
+        state = self.store.open_turn(turn.conversation_id, customer.id, turn.channel, now,
+                                     memory_since=now - self.memory,
+                                     emotions_since=now - timedelta(hours=self.handoff.angry_window_h))
+        context = state.context
         # The customer's words say what they want; a screenshot sent with them adds its facts (the order id, the
         # amounts, the tracking number); sent alone, what it says is the message.
         text = turn.text or turn.screen_text
@@ -170,12 +181,12 @@ class DialogueService:
         asks_coupons = intent == "coupon_question" or "coupon_question" in understood.other_intents
         if intent == "coupon_question" and "address_change" in understood.other_intents:
             intent = "address_change"  # the address rule settles the coupons in the same decision
-        held = tuple(self.store.coupons_for(customer.id)) if asks_coupons else ()
+        held = tuple(self.reads.coupons_for(customer.id)) if asks_coupons else ()
         named = tuple(c.id for c in held if re.search(rf"(?<![A-Za-z0-9]){re.escape(c.id)}(?![A-Za-z0-9])",
                                                       text, re.IGNORECASE))
         knowledge = None
         if intent in KNOWLEDGE_INTENTS:
-            knowledge = answer_question(text, language, self._product(sku), self.store.faqs(), self.embedder,
+            knowledge = answer_question(text, language, self._product(sku), self.reads.faqs(), self.embedder,
                                         size_question=intent == "size_fit")
         shopping = (turn.cart or viewed is not None) and not turn.order_id and not understood.slots.get("order_id")
         if intent == "coupon_question" and shopping:
@@ -189,11 +200,10 @@ class DialogueService:
                                                mentioned_coupons=named, asks_coupons=asks_coupons,
                                                new_address=understood.slots.get("new_address"), knowledge=knowledge))
         decision = self._localized(decision, language)
-        earlier = self.store.recent_emotions(customer.id, now - timedelta(hours=self.handoff.angry_window_h))
-        reason = self.handoff.reason(intent, confidence, understood.emotion, decision, earlier, bool(defects))
-        queued = self.store.active_handoff(turn.conversation_id)
-        if reason is None and queued is not None:
-            reason = queued.reason  # a person has this conversation already; the bot only bridges the wait
+        reason = self.handoff.reason(intent, confidence, understood.emotion, decision, state.earlier_emotions,
+                                     bool(defects))
+        if reason is None and state.handoff_reason is not None:
+            reason = state.handoff_reason  # a person has this conversation already; the bot only bridges the wait
         promotion = self.policy.settings.promotion_at(now)
         picks = self._recommend(intent, customer.id, sku, reason)
         if picks:
@@ -205,13 +215,15 @@ class DialogueService:
         if self.rewriter is not None:
             # The template's facts must all survive the rewrite, or the template is what the customer reads.
             reply = self.rewriter.apply(reply, language, tone).text
-        if reason is not None:
-            queued = self.store.queue_handoff(turn.conversation_id, reason, now)
         result = TurnResult(language, intent, confidence, understood.emotion, understood.emotion_score,
                             order.id if order else None, turn.product, defects, decision, reply, reason is not None,
-                            reason, promotion, queued.id if reason is not None and queued else None, tuple(picks),
-                            tuple(remembered))
-        self._remember(turn, customer.id, understood, result, order, sku, context, now)
+                            reason, promotion, None, tuple(picks), tuple(remembered))
+        # Stored with the conversation put on the queue when it hands over, in one transaction.
+        try:
+            handoff_id = self._remember(turn, customer.id, understood, result, order, sku, context, now)
+        except AnsweredBefore as first:  # a retry of this message, sent at the same time, was stored first
+            return first.answer
+        result = dataclasses.replace(result, handoff_id=handoff_id)
         logger.info("turn %s: intent=%s order=%s rule=%s handoff=%s", turn.conversation_id, intent,
                     result.order_id, decision.rule, reason)
         return result
@@ -220,7 +232,7 @@ class DialogueService:
         if sku is None:
             return None
         try:
-            return self.store.get_product(sku)
+            return self.reads.get_product(sku)
         except NotFound:
             return None
 
@@ -234,8 +246,8 @@ class DialogueService:
         v = turn.viewed
         try:
             if v.sku is not None:
-                return self.store.get_product(v.sku)
-            return self.store.product_listed(v.channel or turn.channel if v.item_id else v.channel, v.item_id, v.url)
+                return self.reads.get_product(v.sku)
+            return self.reads.product_listed(v.channel or turn.channel if v.item_id else v.channel, v.item_id, v.url)
         except NotFound:
             which = "sku" if v.sku else "item_id" if v.item_id else "url"
             raise UnknownReference(f"product.{which}", "product", v.sku or v.item_id or v.url or "") from None
@@ -254,7 +266,7 @@ class DialogueService:
     def _recommend(self, intent: str, customer_id: str, sku: str | None, handoff: str | None) -> list[ProductView]:
         if intent not in RECOMMEND_AFTER or handoff is not None:
             return []
-        return recommend(self.store.products(), self.store.orders_for(customer_id), exclude=[sku] if sku else ())
+        return recommend(self.reads.products(), self.reads.orders_for(customer_id), exclude=[sku] if sku else ())
 
     def _urgency(self, promotion: Promotion | None, sku: str | None, now: datetime) -> dict[str, Any]:
         """Facts the urgent tone may state inside a sales period: stock running low, the same-day shipping cut-off."""
@@ -263,7 +275,7 @@ class DialogueService:
         facts: dict[str, Any] = {}
         if sku is not None:
             try:
-                product = self.store.get_product(sku)
+                product = self.reads.get_product(sku)
             except NotFound:
                 product = None
             if product is not None and 0 < product.stock <= LOW_STOCK:
@@ -283,16 +295,17 @@ class DialogueService:
         rule = next((r for r in self.policy.rules if r.type == "coupon_stacking"), None)
         if rule is None:
             raise InvalidInput("the policy has no coupon_stacking rule")
+        self.reads.refresh()
         cart = []
         for i, (sku, quantity, price) in enumerate(lines):
             try:
-                product = self.store.get_product(sku)
+                product = self.reads.get_product(sku)
             except NotFound:
                 raise UnknownReference(f"lines.{i}.sku", "product", sku) from None
             if price is None and product.currency != currency:
                 raise InvalidInput(f"lines.{i}: {sku} is priced in {product.currency}, the cart in {currency}")
             cart.append(CartLine(sku, product.category, product.price_cents if price is None else price, quantity))
-        held = self.store.coupons_for(customer_id)
+        held = self.reads.coupons_for(customer_id)
         unknown = sorted(set(coupon_ids) - {c.id for c in held})
         if unknown:
             raise UnknownReference("coupon_ids", "coupon", ", ".join(unknown))
@@ -302,13 +315,13 @@ class DialogueService:
     def _customer(self, turn: TurnInput) -> CustomerView:
         # The same person on another channel is one customer: a known channel account wins over a new id.
         try:
-            return self.store.customer_for(turn.channel, turn.customer_id)
+            return self.reads.customer_for(turn.channel, turn.customer_id)
         except NotFound:
             return self.store.ensure_customer(turn.customer_id, turn.channel)
 
     def _owned(self, order_id: str, customer_id: str) -> OrderView | None:
         try:
-            order = self.store.get_order(order_id)
+            order = self.reads.get_order(order_id)
         except NotFound:
             order = self._from_erp(order_id)
             if order is None:
@@ -322,7 +335,8 @@ class DialogueService:
             return None
         try:
             self.store.put_order(order_id, self.erp.fetch_order(order_id))
-            return self.store.get_order(order_id)
+            self.reads.refresh()  # the write moved the revision; the order's absence is no longer what is kept
+            return self.reads.get_order(order_id)
         except NotFound:
             return None
         except (ErpError, InvalidInput) as exc:
@@ -339,7 +353,7 @@ class DialogueService:
             if order is None:
                 raise NotFound("order", turn.order_id)
             return order, False
-        orders = self.store.orders_for(customer_id)
+        orders = self.reads.orders_for(customer_id)
         # One of the customer's own order ids written anywhere in the message, in any phrasing and id format.
         written = written_order(turn.text, [o.id for o in orders]) or written_order(
             turn.screen_text, [o.id for o in orders], read=True)
@@ -378,7 +392,7 @@ class DialogueService:
     def warm(self) -> None:
         """Embed the catalog's titles once (they are kept), so that the first complaint naming a product does not
         pay for the whole catalog."""
-        products = self.store.products()
+        products = self.reads.products()
         if self.titles is not None and len(products) <= EMBEDDED_CATALOG:
             self.titles.embed([title_passage(p) for p in products], "passage")
 
@@ -389,7 +403,7 @@ class DialogueService:
         sharing a title word with the message compete."""
         owned = [p for p in (self._product(sku) for sku in dict.fromkeys(s for o in orders for s in o.skus)) if p]
         skus = {o.sku for o in owned}
-        catalog = [p for p in self.store.products() if p.sku not in skus]
+        catalog = [p for p in self.reads.products() if p.sku not in skus]
         if self.titles is None or len(catalog) > EMBEDDED_CATALOG:
             catalog = [p for p in catalog if shared_words(text, p) > 0][:OTHER_PRODUCTS]
         return named_product(text, owned, catalog, self.titles)
@@ -401,8 +415,23 @@ class DialogueService:
                 for label in understood.defect_mentions if label in self.taxonomy.labels]
         return tuple(shown + told)
 
+    def _answered(self, turn: TurnInput, customer_id: str) -> StoredAnswer | None:
+        """The answer kept for the turn's idempotency key; Conflict when the key was another customer's, or another
+        message's."""
+        stored = self.store.stored_answer(turn.conversation_id, turn.idempotency_key)
+        if stored is None:
+            return None
+        if stored.customer_id != customer_id:
+            raise Conflict(f"conversation {turn.conversation_id!r} belongs to another customer")
+        if stored.fingerprint != turn.fingerprint:
+            raise Conflict(f"idempotency key {turn.idempotency_key!r} was used for another message")
+        return stored
+
     def _remember(self, turn: TurnInput, customer_id: str, understood: Understood, result: TurnResult,
-                  order: OrderView | None, sku: str | None, context: ConversationContext, now: datetime) -> None:
+                  order: OrderView | None, sku: str | None, context: ConversationContext, now: datetime
+                  ) -> int | None:
+        """Store the exchange (and the answer, for a turn with an idempotency key); the hand-over queue entry's id
+        when the turn hands over."""
         said = MessageView(turn.conversation_id, "customer", turn.text, jsonable({
             "understood": understood, "language": result.language, "product": result.product,
             "photos": [{"width": p.width, "height": p.height, "defects": [list(d) for d in p.detections]}
@@ -413,11 +442,15 @@ class DialogueService:
             "decision": result.decision, "order_id": result.order_id,
             "handoff": {"required": result.handoff_required, "reason": result.handoff_reason},
         }), now)
-        self.store.record_exchange((said, answered), ConversationContext(
+        kept = None
+        if turn.idempotency_key is not None:
+            kept = KeptAnswer(turn.idempotency_key, turn.fingerprint, lambda queue_id: {
+                **dataclasses.replace(result, handoff_id=queue_id).to_dict(), **turn.shown})
+        return self.store.record_exchange((said, answered), ConversationContext(
             order_id=order.id if order else context.order_id, sku=sku or context.sku,
             defects=tuple(d.to_dict() for d in result.defects) or context.defects),
             TurnOutcome(turn.conversation_id, customer_id, turn.channel, result.language, result.intent,
-                        result.emotion, result.decision.rule, result.handoff_reason, now))
+                        result.emotion, result.decision.rule, result.handoff_reason, now), kept)
 
 
 def with_screen_slots(understood: Understood, screen_text: str, language: str | None) -> Understood:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aftersales.defects import Box, PhotoDetections
@@ -83,6 +83,11 @@ class TurnInput:
         cart: The customer's cart, empty when not sent.
         screens: Text read off the screenshots the customer sent (an order page, a chat, a parcel label), one per
             screenshot: its order id, amounts and tracking number count like typed ones.
+        idempotency_key: The chat backend's key for this message: sent again, the same answer comes back and the
+            turn is stored once. None: every request is a new turn.
+        fingerprint: What the message carried, hashed (the same key on another message is refused).
+        shown: What the answer shows of the message's media (transcript, catalog matches, boxes, screens), kept
+            with the answer for a retry.
     """
 
     conversation_id: str
@@ -97,6 +102,9 @@ class TurnInput:
     viewed: ViewedProduct | None = None
     cart: tuple[CartLine, ...] = ()
     screens: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    shown: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("conversation_id", "customer_id"):

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from sqlalchemy import Connection, delete, func, inspect, select, text, union
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.store.crypto import KeyRing
 from aftersales.errors import Conflict, InvalidInput, NotFound
 from aftersales.store.sql import check_text, findable, get_row, require_aware, upsert_into
 from aftersales.store.rows import conversation_view
-from aftersales.store.tables import AuditEntry, ChatRecord, Conversation, Customer, Handoff, Turn
+from aftersales.store.tables import AuditEntry, ChatRecord, Conversation, Customer, Handoff, Turn, TurnAnswer
 from aftersales.store.views import (
     HANDOFF_STATUSES,
     ROLES,
@@ -59,6 +60,57 @@ class TurnOutcome:
 
 
 @dataclass(frozen=True)
+class TurnState:
+    """What a turn reads of its conversation before it answers (ChatRecords.open_turn).
+
+    Attributes:
+        conversation: The conversation, opened.
+        context: What it remembers; when it remembers nothing, what the customer's latest other one does.
+        earlier_emotions: The customer's latest turns' emotions, newest first.
+        handoff_id, handoff_reason: The conversation's open or claimed hand-over, None when a person has none of it.
+    """
+
+    conversation: ConversationView
+    context: ConversationContext
+    earlier_emotions: list[str]
+    handoff_id: int | None
+    handoff_reason: str | None
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The answer a turn with an idempotency key was given (ChatRecords.stored_answer).
+
+    Attributes:
+        customer_id: Whose conversation it is.
+        fingerprint: What the message carried, hashed (a key reused on another message is refused).
+        body: The answer as it was sent.
+    """
+
+    customer_id: str
+    fingerprint: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """What record_exchange keeps of a turn sent with an idempotency key; `body` makes the answer from the id of
+    the queue entry the turn's hand-over got (None when it did not hand over), known only inside the transaction."""
+
+    idempotency_key: str
+    fingerprint: str
+    body: Callable[[int | None], dict[str, Any]]
+
+
+class AnsweredBefore(Exception):
+    """A turn with this idempotency key was stored first by another request (two retries at once): its answer."""
+
+    def __init__(self, answer: StoredAnswer):
+        super().__init__("this idempotency key was answered by a concurrent request")
+        self.answer = answer
+
+
+@dataclass(frozen=True)
 class Automation:
     """Turns answered, and those the bot settled without a person, over a period."""
 
@@ -86,24 +138,42 @@ class ChatRecords:
                           ) -> ConversationView:
         """The conversation, created on its first turn. A conversation id of another customer raises Conflict, so one
         customer can never read another's context."""
+        with self._tx() as s:
+            return self._open_conversation(s, conversation_id, customer_id, channel, now)
+
+    def open_turn(self, conversation_id: str, customer_id: str, channel: str, now: datetime, *,
+                  memory_since: datetime, emotions_since: datetime) -> TurnState:
+        """What a turn reads of its conversation before it answers, in one transaction: the conversation (opened as
+        `open_conversation` does), its context or else that of the customer's latest other one since `memory_since`,
+        the customer's emotions since `emotions_since` and the conversation's active hand-over."""
+        with self._tx() as s:
+            conversation = self._open_conversation(s, conversation_id, customer_id, channel, now)
+            context = conversation.context
+            if context.empty:
+                context = self._latest_context(s, customer_id, memory_since, excluding=conversation_id)
+            handoff = self._active_handoff_row(s, conversation_id)
+            return TurnState(conversation, context, self._recent_emotions(s, customer_id, emotions_since),
+                             handoff.id if handoff else None, handoff.reason if handoff else None)
+
+    def _open_conversation(self, s: Session, conversation_id: str, customer_id: str, channel: str, now: datetime
+                           ) -> ConversationView:
         if not isinstance(conversation_id, str) or not conversation_id.strip() or len(conversation_id) > 128:
             raise InvalidInput(f"conversation_id must be 1-128 characters, got {conversation_id!r}")
         require_aware("now", now)
         check_text(Conversation, id=conversation_id, channel=channel)
-        with self._tx() as s:
-            row = get_row(s, Conversation, conversation_id)
-            if row is None:
-                if get_row(s, Customer, customer_id) is None:
-                    raise NotFound("customer", customer_id)
-                s.execute(upsert_into(s, Conversation)
-                          .values(id=conversation_id, customer_id=customer_id, channel=channel, created_at=now,
-                                  context={})
-                          .on_conflict_do_nothing(index_elements=["id"]))
-                # Ours, or the one a concurrent first turn created a moment earlier.
-                row = s.get_one(Conversation, conversation_id)
-            if row.customer_id != customer_id:
-                raise Conflict(f"conversation {conversation_id!r} belongs to another customer")
-            return conversation_view(row)
+        row = get_row(s, Conversation, conversation_id)
+        if row is None:
+            if get_row(s, Customer, customer_id) is None:
+                raise NotFound("customer", customer_id)
+            s.execute(upsert_into(s, Conversation)
+                      .values(id=conversation_id, customer_id=customer_id, channel=channel, created_at=now,
+                              context={})
+                      .on_conflict_do_nothing(index_elements=["id"]))
+            # Ours, or the one a concurrent first turn created a moment earlier.
+            row = s.get_one(Conversation, conversation_id)
+        if row.customer_id != customer_id:
+            raise Conflict(f"conversation {conversation_id!r} belongs to another customer")
+        return conversation_view(row)
 
     def get_context(self, conversation_id: str) -> ConversationContext:
         with self._tx() as s:
@@ -116,23 +186,24 @@ class ChatRecords:
         """What the customer's most recent other conversation (any channel) remembers, if it ran after `since`: the
         same person writing on another channel is about the same order."""
         with self._tx() as s:
-            row = s.scalar(select(Conversation).join(Turn, Turn.conversation_id == Conversation.id)
-                           .where(Conversation.customer_id == customer_id, Conversation.id != excluding,
-                                  Turn.created_at >= since)
-                           .order_by(Turn.created_at.desc(), Turn.id.desc()).limit(1))
-            return ConversationContext.from_dict(row.context if row is not None else None)
+            return self._latest_context(s, customer_id, since, excluding=excluding)
+
+    @staticmethod
+    def _latest_context(s: Session, customer_id: str, since: datetime, *, excluding: str) -> ConversationContext:
+        row = s.scalar(select(Conversation).join(Turn, Turn.conversation_id == Conversation.id)
+                       .where(Conversation.customer_id == customer_id, Conversation.id != excluding,
+                              Turn.created_at >= since)
+                       .order_by(Turn.created_at.desc(), Turn.id.desc()).limit(1))
+        return ConversationContext.from_dict(row.context if row is not None else None)
 
     def update_context(self, conversation_id: str, context: ConversationContext) -> None:
         """Replace the known keys; keys written by newer code are kept (a new dict, so the JSON change is seen)."""
         with self._tx(write_lock=True) as s:
             self._merge_context(s, conversation_id, context)
 
-    @staticmethod
-    def _merge_context(s: Session, conversation_id: str, context: ConversationContext) -> None:
+    def _merge_context(self, s: Session, conversation_id: str, context: ConversationContext) -> None:
         # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
-        row = get_row(s, Conversation, conversation_id, with_for_update=True)
-        if row is None:
-            raise NotFound("conversation", conversation_id)
+        row = self._conversation(s, conversation_id, lock=True)
         row.context = {**(row.context or {}), **context.to_dict()}
 
     # Sealed records --------------------------------------------------------------------------------------------
@@ -143,28 +214,72 @@ class ChatRecords:
         the clear."""
         message = MessageView(conversation_id, role, text, payload, created_at)
         with self._tx() as s:
-            self._append(s, message)
+            self._append(s, message, self._conversation(s, conversation_id))
         return message
 
     def record_exchange(self, messages: Sequence[MessageView], context: ConversationContext,
-                        outcome: TurnOutcome) -> None:
+                        outcome: TurnOutcome, answer: KeptAnswer | None = None) -> int | None:
         """One turn's messages, the conversation's context and the turn's outcome, in one transaction: all stored, or
-        none."""
+        none. An outcome that hands over also puts the conversation on the queue (as `queue_handoff`); returns the
+        queue entry's id then, None otherwise. With `answer`, the answer is kept under its idempotency key; when the
+        key is already kept (a concurrent retry stored first), nothing is stored and AnsweredBefore carries that
+        answer."""
         require_aware("at", outcome.at)
-        with self._tx(write_lock=True) as s:
-            for message in messages:
-                self._append(s, message)
-            self._merge_context(s, outcome.conversation_id, context)
-            s.add(_turn_row(outcome))
+        try:
+            return self._record_exchange(messages, context, outcome, answer)
+        except IntegrityError:
+            stored = self.stored_answer(outcome.conversation_id, answer.idempotency_key) if answer else None
+            if stored is None:
+                raise
+            raise AnsweredBefore(stored) from None
 
-    def _append(self, s: Session, message: MessageView) -> None:
+    def _record_exchange(self, messages: Sequence[MessageView], context: ConversationContext,
+                         outcome: TurnOutcome, answer: KeptAnswer | None) -> int | None:
+        with self._tx(write_lock=True) as s:
+            # Locked: two turns of one conversation merging their context at once would otherwise lose one's keys.
+            conversation = self._conversation(s, outcome.conversation_id, lock=True)
+            for message in messages:
+                if message.conversation_id != conversation.id:
+                    raise InvalidInput("an exchange is the messages of one conversation")
+                self._append(s, message, conversation)
+            conversation.context = {**(conversation.context or {}), **context.to_dict()}
+            s.add(_turn_row(outcome))
+            queued = None
+            if outcome.handoff_reason is not None:
+                queued = self._queue(s, conversation, outcome.handoff_reason, outcome.at).id
+            if answer is not None:
+                s.add(TurnAnswer(conversation_id=conversation.id, customer_id=conversation.customer_id,
+                                 idempotency_key=answer.idempotency_key, fingerprint=answer.fingerprint,
+                                 body=self.keys.seal(json.dumps(answer.body(queued), ensure_ascii=False),
+                                                     conversation.customer_id),
+                                 key_id=self.keys.active, created_at=outcome.at))
+                s.flush()  # a key already kept fails here, inside the transaction, which then stores nothing
+            return queued
+
+    def stored_answer(self, conversation_id: str, idempotency_key: str) -> StoredAnswer | None:
+        """The answer kept for the key in the conversation, None when there is none."""
+        if not findable(conversation_id):
+            return None
+        with self._tx() as s:
+            row = s.scalar(select(TurnAnswer).where(TurnAnswer.conversation_id == conversation_id,
+                                                    TurnAnswer.idempotency_key == idempotency_key))
+            if row is None:
+                return None
+            return StoredAnswer(row.customer_id, row.fingerprint, json.loads(self.keys.open(row.body,
+                                                                                            row.customer_id)))
+
+    @staticmethod
+    def _conversation(s: Session, conversation_id: str, *, lock: bool = False) -> Conversation:
+        row = get_row(s, Conversation, conversation_id, with_for_update=lock)
+        if row is None:
+            raise NotFound("conversation", conversation_id)
+        return row
+
+    def _append(self, s: Session, message: MessageView, conversation: Conversation) -> None:
         if message.role not in ROLES:
             raise InvalidInput(f"role must be one of {ROLES}, got {message.role!r}")
         require_aware("created_at", message.created_at)
         check_text(ChatRecord, body=message.text)
-        conversation = get_row(s, Conversation, message.conversation_id)
-        if conversation is None:
-            raise NotFound("conversation", message.conversation_id)
         body = self.keys.seal(json.dumps({"text": message.text, "payload": message.payload}, ensure_ascii=False),
                               conversation.customer_id)
         s.add(ChatRecord(conversation_id=message.conversation_id, customer_id=conversation.customer_id,
@@ -198,7 +313,7 @@ class ChatRecords:
         return data["text"], data.get("payload") or {}
 
     def rewrap(self, batch: int = 500) -> int:
-        """Re-seal records (and handoff notes) of retired keys with the active key, `batch` at a time; returns how
+        """Re-seal records (and handoff notes, kept answers) of retired keys with the active key, `batch` at a time; returns how
         many moved. Once it returns 0 the old keys may leave the ring."""
         moved = 0
         while True:
@@ -209,8 +324,12 @@ class ChatRecords:
                 notes = list(s.scalars(select(Handoff).where(Handoff.note != "").limit(batch)))
                 for note in notes:
                     note.note = self.keys.rewrap(note.note, note.customer_id)
-            moved += len(rows)
-            if len(rows) < batch:
+                answers = list(s.scalars(select(TurnAnswer).where(TurnAnswer.key_id != self.keys.active)
+                                         .limit(batch)))
+                for kept in answers:
+                    kept.body, kept.key_id = self.keys.rewrap(kept.body, kept.customer_id), self.keys.active
+            moved += len(rows) + len(answers)
+            if len(rows) < batch and len(answers) < batch:
                 return moved
 
     # Turns and automation --------------------------------------------------------------------------------------
@@ -223,9 +342,13 @@ class ChatRecords:
     def recent_emotions(self, customer_id: str, since: datetime, limit: int = 5) -> list[str]:
         """The customer's latest turns' emotions over every channel, newest first."""
         with self._tx() as s:
-            return list(s.scalars(select(Turn.emotion)
-                                  .where(Turn.customer_id == customer_id, Turn.created_at >= since)
-                                  .order_by(Turn.created_at.desc(), Turn.id.desc()).limit(limit)))
+            return self._recent_emotions(s, customer_id, since, limit)
+
+    @staticmethod
+    def _recent_emotions(s: Session, customer_id: str, since: datetime, limit: int = 5) -> list[str]:
+        return list(s.scalars(select(Turn.emotion)
+                              .where(Turn.customer_id == customer_id, Turn.created_at >= since)
+                              .order_by(Turn.created_at.desc(), Turn.id.desc()).limit(limit)))
 
     def automation(self, since: datetime | None = None, until: datetime | None = None) -> Automation:
         """Turns in [since, until) and those answered without handing over."""
@@ -243,23 +366,30 @@ class ChatRecords:
     def queue_handoff(self, conversation_id: str, reason: str, now: datetime) -> HandoffView:
         """Put the conversation on the queue; one that is already waiting or being handled keeps its entry."""
         with self._tx(write_lock=True) as s:
-            conversation = get_row(s, Conversation, conversation_id, with_for_update=True)
-            if conversation is None:
-                raise NotFound("conversation", conversation_id)
-            row = s.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                 Handoff.status.in_(_ACTIVE)))
-            if row is None:
-                row = Handoff(conversation_id=conversation_id, customer_id=conversation.customer_id,
-                              channel=conversation.channel, reason=reason, status="open", created_at=now, note="")
-                s.add(row)
-                s.flush()
-            return self._handoff(s, row)
+            return self._handoff(s, self._queue(s, self._conversation(s, conversation_id, lock=True), reason, now))
+
+    def _queue(self, s: Session, conversation: Conversation, reason: str, now: datetime) -> Handoff:
+        """The conversation's active queue entry, created when it has none (call with the conversation locked)."""
+        row = self._active_handoff_row(s, conversation.id)
+        if row is None:
+            row = Handoff(conversation_id=conversation.id, customer_id=conversation.customer_id,
+                          channel=conversation.channel, reason=reason, status="open", created_at=now, note="")
+            s.add(row)
+            s.flush()
+        return row
 
     def active_handoff(self, conversation_id: str) -> HandoffView | None:
         with self._tx() as s:
-            row = s.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                 Handoff.status.in_(_ACTIVE)))
-            return self._handoff(s, row) if row is not None else None
+            return self._active_handoff(s, conversation_id)
+
+    def _active_handoff(self, s: Session, conversation_id: str) -> HandoffView | None:
+        row = self._active_handoff_row(s, conversation_id)
+        return self._handoff(s, row) if row is not None else None
+
+    @staticmethod
+    def _active_handoff_row(s: Session, conversation_id: str) -> Handoff | None:
+        return s.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                              Handoff.status.in_(_ACTIVE)))
 
     def handoffs(self, status: str | None = "open", limit: int = 100) -> list[HandoffView]:
         """The queue, oldest first; `status` None lists every entry."""
@@ -335,11 +465,12 @@ class ChatRecords:
             counts = {
                 "chat_records": s.execute(delete(ChatRecord).where(ChatRecord.created_at < before)).rowcount,
                 "turns": s.execute(delete(Turn).where(Turn.created_at < before)).rowcount,
+                "turn_answers": s.execute(delete(TurnAnswer).where(TurnAnswer.created_at < before)).rowcount,
                 "handoffs": s.execute(delete(Handoff).where(Handoff.status == "resolved",
                                                             Handoff.created_at < before)).rowcount,
             }
             busy = union(select(ChatRecord.conversation_id), select(Turn.conversation_id),
-                         select(Handoff.conversation_id))
+                         select(Handoff.conversation_id), select(TurnAnswer.conversation_id))
             counts["conversations"] = s.execute(delete(Conversation).where(Conversation.created_at < before,
                                                                            Conversation.id.not_in(busy))).rowcount
             if audit_before is not None:

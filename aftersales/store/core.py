@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -39,6 +39,8 @@ from aftersales.store.tables import (
     FaqEntry,
     Product,
     ProductChannelItem,
+    REFERENCE_TABLES,
+    StoreRevision,
 )
 from aftersales.store.views import (
     CHANNELS,
@@ -75,6 +77,14 @@ class Store(ChatRecords):
         self.engine = make_engine(url)
         create_tables(self.engine, lambda conn: seal_legacy_messages(conn, self.keys))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        with self._tx() as s:
+            s.execute(upsert_into(s, StoreRevision).values(id=1, n=0).on_conflict_do_nothing(index_elements=["id"]))
+        _count_reference_changes(self._sessions)
+
+    def revision(self) -> int:
+        """How many commits have changed the shop's reference data; what was read of it stands while this does."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(StoreRevision.n).where(StoreRevision.id == 1)).scalar_one()
 
     @contextmanager
     def _tx(self, *, write_lock: bool = False) -> Iterator[Session]:
@@ -104,6 +114,8 @@ class Store(ChatRecords):
         check_text(ChannelIdentity, external_id=external_id)
         changes = {k: v for k, v in (("name", name), ("language", language)) if v is not None}
         with self._tx() as s:
+            # A first contact only adds a customer and an account: nothing read of anyone before changes.
+            s.info["creates_only"] = not changes
             insert = upsert_into(s, Customer).values(id=customer_id, name=name or "", language=language)
             s.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes) if changes
                       else insert.on_conflict_do_nothing(index_elements=["id"]))
@@ -344,3 +356,27 @@ class Store(ChatRecords):
         with self._tx() as s:
             return {t.name: s.scalar(select(func.count()).select_from(t)) or 0
                     for t in Base.metadata.sorted_tables}
+
+
+def _count_reference_changes(sessions: sessionmaker) -> None:
+    """Make every commit that wrote a reference table (by statement or by flushed object) add one to the revision, in
+    the same transaction, so readers that keep what they read (aftersales.store.reference) see the change."""
+
+    @event.listens_for(sessions, "do_orm_execute")
+    def _statement(state) -> None:
+        if (state.is_insert or state.is_update or state.is_delete) and \
+                getattr(state.statement, "table", None) is not None and state.statement.table.name in REFERENCE_TABLES:
+            state.session.info["changed"] = True
+
+    @event.listens_for(sessions, "before_flush")
+    def _flush(session: Session, context, instances) -> None:
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(getattr(o, "__tablename__", None) in REFERENCE_TABLES for o in touched):
+            session.info["changed"] = True
+
+    @event.listens_for(sessions, "before_commit")
+    def _commit(session: Session) -> None:
+        session.flush()  # commit flushes after this hook: the objects still pending must be counted now
+        if session.info.pop("changed", False) and not session.info.pop("creates_only", False):
+            session.execute(update(StoreRevision).where(StoreRevision.id == 1).values(n=StoreRevision.n + 1))
+        session.info.clear()

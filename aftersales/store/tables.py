@@ -240,6 +240,24 @@ class Turn(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class TurnAnswer(Base):
+    """The answer a turn sent with an idempotency key, sealed like the chat records: the same key again in the same
+    conversation gets this answer back, and the turn is not stored twice."""
+
+    __tablename__ = "turn_answers"
+    __table_args__ = (UniqueConstraint("conversation_id", "idempotency_key", name="uq_turn_answers_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    # sha256 of what the message carried (fields and files): the same key on another message is a client bug.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Handoff(Base):
     """A conversation waiting for, or taken by, a person: open → claimed → resolved."""
 
@@ -270,3 +288,18 @@ class AuditEntry(Base):
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
     resource: Mapped[str] = mapped_column(String(200))
+
+
+class StoreRevision(Base):
+    """One row counting the commits that changed the shop's reference data (customers' accounts, products, prices,
+    orders, coupons, FAQ): a replica keeps what it read of them while the count stands (aftersales.store.reference)."""
+
+    __tablename__ = "store_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# The tables StoreRevision counts changes to; the chat records, turns, hand-overs and audit log are not among them.
+REFERENCE_TABLES = frozenset({"customers", "channel_identities", "products", "product_channel_items", "faq_entries",
+                              "price_history", "orders", "order_items", "logistics_events", "coupons"})

