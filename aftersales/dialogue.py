@@ -146,7 +146,7 @@ class DialogueService:
         self.reads.refresh()
         customer = self._customer(turn)
         if turn.idempotency_key is not None:
-            stored = self._answered(turn, customer.id)
+            stored = self._answered(turn.conversation_id, customer.id, turn.idempotency_key, turn.fingerprint)
             if stored is not None:
                 return stored
         # A first message on a new channel is about what the customer raised on the last one (its context).
@@ -415,16 +415,26 @@ class DialogueService:
                 for label in understood.defect_mentions if label in self.taxonomy.labels]
         return tuple(shown + told)
 
-    def _answered(self, turn: TurnInput, customer_id: str) -> StoredAnswer | None:
-        """The answer kept for the turn's idempotency key; Conflict when the key was another customer's, or another
-        message's."""
-        stored = self.store.stored_answer(turn.conversation_id, turn.idempotency_key)
+    def answered(self, conversation_id: str, customer_id: str, channel: str, idempotency_key: str,
+                 fingerprint: str) -> StoredAnswer | None:
+        """The answer a turn of the customer (their id on `channel`) with this idempotency key was given, None when
+        there was none; Conflict when the key was another customer's, or another message's."""
+        self.reads.refresh()
+        try:
+            customer = self.reads.customer_for(channel, customer_id)
+        except NotFound:
+            return None  # a first contact has no earlier turns
+        return self._answered(conversation_id, customer.id, idempotency_key, fingerprint)
+
+    def _answered(self, conversation_id: str, customer_id: str, idempotency_key: str, fingerprint: str
+                  ) -> StoredAnswer | None:
+        stored = self.store.stored_answer(conversation_id, idempotency_key)
         if stored is None:
             return None
         if stored.customer_id != customer_id:
-            raise Conflict(f"conversation {turn.conversation_id!r} belongs to another customer")
-        if stored.fingerprint != turn.fingerprint:
-            raise Conflict(f"idempotency key {turn.idempotency_key!r} was used for another message")
+            raise Conflict(f"conversation {conversation_id!r} belongs to another customer")
+        if stored.fingerprint != fingerprint:
+            raise Conflict(f"idempotency key {idempotency_key!r} was used for another message")
         return stored
 
     def _remember(self, turn: TurnInput, customer_id: str, understood: Understood, result: TurnResult,

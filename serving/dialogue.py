@@ -50,8 +50,13 @@ class Dialogue(_Ready):
         self.service.warm()
 
     def handle(self, turn: Any) -> Any:
-        """A TurnInput → its TurnResult (both cross replicas as the dataclasses they are)."""
+        """A TurnInput → its TurnResult, or the StoredAnswer of its idempotency key (dataclasses across replicas)."""
         return self.service.handle(turn)
+
+    def answered(self, conversation_id: str, customer_id: str, channel: str, idempotency_key: str,
+                 fingerprint: str) -> Any:
+        """The StoredAnswer of a turn sent before with this idempotency key, None when there is none."""
+        return self.service.answered(conversation_id, customer_id, channel, idempotency_key, fingerprint)
 
     def stack_cart(self, customer_id: str, lines: list, coupon_ids: list, currency: str) -> dict:
         return self.service.stack_cart(customer_id, [tuple(line) for line in lines], list(coupon_ids),

@@ -4,6 +4,7 @@ their vectors, then Dialogue decides and answers; every stage timed."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable
@@ -11,6 +12,7 @@ from typing import Any, Awaitable
 from ray.serve.handle import DeploymentHandle
 
 from aftersales.money import parse_amount
+from aftersales.store.chat import StoredAnswer
 from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
 from serving.api.schemas import MessageIn
 from serving.messages import Look
@@ -34,6 +36,15 @@ class TurnMedia:
     def __bool__(self) -> bool:
         return bool(self.audio or self.images or self.video)
 
+    def fingerprint(self, fields: MessageIn) -> str:
+        """sha256 of the message: its fields and every file, in order (what an idempotency key stands for)."""
+        digest = hashlib.sha256(fields.model_dump_json().encode())
+        for name, data in (("audio", self.audio), *(("image", i) for i in self.images), ("video", self.video)):
+            if data is not None:
+                digest.update(f"\0{name}:{len(data)}\0".encode())
+                digest.update(data)
+        return digest.hexdigest()
+
 
 class TurnPipeline:
     """Transcriber ∥ (Vision → CatalogSearch), then Dialogue: at most four deployment calls a turn.
@@ -55,10 +66,19 @@ class TurnPipeline:
     async def _call(self, call: Awaitable[Any]) -> Any:
         return await asyncio.wait_for(call, timeout=self.timeout_s)
 
-    async def run(self, conversation_id: str, fields: MessageIn, media: TurnMedia) -> dict[str, Any]:
-        """The answer to one message, as `MessageResponse`."""
+    async def run(self, conversation_id: str, fields: MessageIn, media: TurnMedia,
+                  idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """The answer to one message, as `MessageResponse`, and whether it is the stored answer of an earlier request
+        with the same idempotency key (then no model ran and nothing was stored again)."""
         clock = Stopwatch()
         started = time.perf_counter()
+        fingerprint = ""
+        if idempotency_key is not None:
+            fingerprint = media.fingerprint(fields)
+            stored = await self._call(clock.time("replay", self.dialogue.answered.remote(
+                conversation_id, fields.customer_id, fields.channel, idempotency_key, fingerprint)))
+            if stored is not None:
+                return self._replayed(conversation_id, stored, clock, started), True
         heard = None
         if media.audio is not None:
             heard = asyncio.ensure_future(clock.time("transcribe", self._call(
@@ -89,20 +109,27 @@ class TurnPipeline:
                                 None if line.unit_price is None else parse_amount(line.unit_price))
                        for line in fields.cart),
             screens=tuple(s.screen.text for s in sights if s.screen is not None),
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            shown={
+                "transcript": transcript.text if transcript else None,
+                "candidates": [match.to_dict() for match in candidates],
+                "detections": [{**box, "photo": i} for i, s in enumerate(sights) for box in s.shown],
+                "screens": [{"photo": i, "text": s.screen.text} for i, s in enumerate(sights)
+                            if s.screen is not None],
+            },
         )
         result = await self._call(clock.time("dialogue", self.dialogue.handle.remote(turn)))
+        if isinstance(result, StoredAnswer):  # a retry of this message, sent at the same time, was stored first
+            return self._replayed(conversation_id, result, clock, started), True
         clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
-        answer = result.to_dict()
-        return {
-            **answer,
-            "conversation_id": conversation_id,
-            "transcript": transcript.text if transcript else None,
-            "product": answer["product"] or (product.to_dict() if product else None),
-            "candidates": [match.to_dict() for match in candidates],
-            "detections": [{**box, "photo": i} for i, s in enumerate(sights) for box in s.shown],
-            "screens": [{"photo": i, "text": s.screen.text} for i, s in enumerate(sights) if s.screen is not None],
-            "timings_ms": {**(look.ms if look else {}), **clock.ms},
-        }
+        return {**result.to_dict(), **turn.shown, "conversation_id": conversation_id,
+                "timings_ms": {**(look.ms if look else {}), **clock.ms}}, False
+
+    @staticmethod
+    def _replayed(conversation_id: str, stored: StoredAnswer, clock: Stopwatch, started: float) -> dict[str, Any]:
+        clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
+        return {**stored.body, "conversation_id": conversation_id, "timings_ms": clock.ms}
 
     async def _see(self, media: TurnMedia, clock: Stopwatch) -> tuple[Look | None, list[Any]]:
         """Vision's look at the photos and the catalog's matches for the goods among them (or for the video)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from serving import errors
 from serving.access import needs
@@ -24,7 +25,11 @@ class ConversationRoutes(Routes):
         "/v1/conversations/{conversation_id}/messages",
         response_model=MessageResponse,
         responses=errors.ERROR_RESPONSES,
-        openapi_extra={**needs("converse"), "requestBody": {"content": {
+        openapi_extra={**needs("converse"), "parameters": [{
+            "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 128},
+            "description": "the chat backend's id for this message: sent again, the same answer comes back (with "
+                           "Idempotent-Replayed: true) and the turn is stored once"}],
+            "requestBody": {"content": {
             MULTIPART: {"schema": {"type": "object", "required": ["customer_id"], "properties": {
                 **{k: {"type": "string"} for k in ("customer_id", "channel", "order_id", "language", "text")},
                 "audio": {"type": "string", "format": "binary"},
@@ -33,10 +38,18 @@ class ConversationRoutes(Routes):
             "application/json": {"schema": MessageIn.model_json_schema()},
         }}},
     )
-    async def message(self, conversation_id: str, request: Request) -> dict:
-        """One customer turn: text, a voice note, photos and/or a video → an answer decided by the shop's policy."""
+    async def message(self, conversation_id: str, request: Request, response: Response) -> dict:
+        """One customer turn: text, a voice note, photos and/or a video → an answer decided by the shop's policy.
+
+        With an `Idempotency-Key` header, the chat backend may send the message again (after a time-out, a 503 or a
+        lost connection): the same key in the same conversation gets the answer the first request got, the turn is
+        stored once, and the response says `Idempotent-Replayed: true`. The same key on another message is 409."""
+        key = idempotency_key(request)
         fields, media = await self._message_parts(request)
-        return await self.turns.run(conversation_id, fields, media)
+        answer, replayed = await self.turns.run(conversation_id, fields, media, key)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return answer
 
     async def _message_parts(self, request: Request) -> tuple[MessageIn, TurnMedia]:
         """The message's fields and files, read and checked (400/413/415/422 in the envelope otherwise)."""
@@ -56,6 +69,20 @@ class ConversationRoutes(Routes):
         if not (fields.text or media):
             raise ApiError(400, "the message has no text, audio, image or video", "empty_message")
         return fields, media
+
+
+# What an idempotency key may be: what chat backends send (UUIDs, message ids), printable ASCII.
+_KEY = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's `Idempotency-Key` header, None without one; 400 when it is not 1-128 printable ASCII."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise ApiError(400, "Idempotency-Key must be 1-128 printable ASCII characters", "invalid_idempotency_key")
+    return key
 
 
 def _json_field(name: str, value: str) -> Any:

@@ -317,6 +317,52 @@ def test_conversation_remembers_the_order(client):
     assert again.json()["order_id"] == "O1004"
 
 
+def _said(client, customer: str, conversation: str) -> list[dict]:
+    timeline = client.get(f"/v1/customers/{customer}/timeline").json()
+    return [e for e in timeline["entries"] if e["conversation_id"] == conversation and e["role"] == "customer"]
+
+
+def test_a_retried_message_gets_the_same_answer_and_is_stored_once(client):
+    send = {"data": {"customer_id": "C1003", "channel": "douyin", "text": "the sweater has a hole, what now?"},
+            "files": [("image", ("photo.jpg", product_photo("KF-SW-002"), "image/jpeg"))],
+            "headers": {"Idempotency-Key": "msg-7f3a"}}
+    first = client.post("/v1/conversations/t-retry/messages", **send)
+    assert first.status_code == 200, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    again = client.post("/v1/conversations/t-retry/messages", **send)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    fresh, replayed = first.json(), again.json()
+    assert "detect" in fresh["timings_ms"] and "detect" not in replayed["timings_ms"]  # no model ran again
+    assert {k: v for k, v in replayed.items() if k != "timings_ms"} == {
+        k: v for k, v in fresh.items() if k != "timings_ms"}
+    assert len(_said(client, "C1003", "t-retry")) == 1
+    other = client.post("/v1/conversations/t-retry/messages", headers={"Idempotency-Key": "msg-7f3a"},
+                        json={"customer_id": "C1003", "channel": "douyin", "text": "and where is my refund?"})
+    assert_envelope(other, 409, "conflict")
+    assert len(_said(client, "C1003", "t-retry")) == 1
+
+
+def test_retries_sent_at_once_are_answered_alike_and_stored_once(client):
+    import concurrent.futures
+
+    def send(_):
+        return client.post("/v1/conversations/t-burst/messages", headers={"Idempotency-Key": "burst-1"},
+                           json={"customer_id": "C1001", "text": "开衫降价了，能保价吗"})
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(send, range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.json()["reply"] for a in answers}) == 1
+    assert len(_said(client, "C1001", "t-burst")) == 1
+
+
+@pytest.mark.parametrize("key", [b"", b"a" * 129, b"has space", "中文".encode()])
+def test_a_bad_idempotency_key_is_refused(client, key):
+    r = client.post("/v1/conversations/t-key/messages", headers={"Idempotency-Key": key},
+                    json={"customer_id": "C1001", "text": "hello"})
+    assert_envelope(r, 400, "invalid_idempotency_key")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status", "code"),
     [

@@ -186,3 +186,28 @@ def test_latest_context_comes_from_the_customers_last_conversation_within_the_wi
     assert store.latest_context("C1", NOW - timedelta(days=1), excluding="wx").order_id == "O1"
     assert store.latest_context("C1", NOW + timedelta(days=1), excluding="wx").empty
     assert store.latest_context("C2", NOW - timedelta(days=1), excluding="x").empty
+
+
+def test_an_answer_kept_under_a_key_is_sealed_stored_once_and_replayed(store):
+    from aftersales.store.chat import AnsweredBefore, KeptAnswer
+    from aftersales.store.tables import TurnAnswer
+    from aftersales.store.views import ConversationContext, MessageView
+
+    store.open_conversation("t1", "C1", "douyin", NOW)
+    said = MessageView("t1", "customer", SECRET, {}, NOW)
+    kept = KeptAnswer("key-1", "f" * 64, lambda queue_id: {"reply": SECRET, "handoff": {"queue_id": queue_id}})
+    queued = store.record_exchange((said,), ConversationContext(order_id="O1"), outcome("t1", reason="customer_asked"),
+                                   kept)
+    stored = store.stored_answer("t1", "key-1")
+    assert (stored.customer_id, stored.fingerprint) == ("C1", "f" * 64)
+    assert stored.body == {"reply": SECRET, "handoff": {"queue_id": queued}} and queued is not None
+    with store._tx() as s:
+        assert SECRET not in s.scalar(select(TurnAnswer.body))
+    # The same key again (a retry that raced the first): nothing of it is stored, the first answer comes back.
+    with pytest.raises(AnsweredBefore) as raced:
+        store.record_exchange((MessageView("t1", "customer", "again", {}, NOW),), ConversationContext(order_id="O2"),
+                              outcome("t1"), KeptAnswer("key-1", "f" * 64, lambda _: {"reply": "second"}))
+    assert raced.value.answer.body["reply"] == SECRET
+    assert [m.text for m in store.messages("t1")] == [SECRET]
+    assert store.get_context("t1").order_id == "O1" and store.automation().turns == 1
+    assert store.stored_answer("t1", "key-2") is None and store.stored_answer("elsewhere", "key-1") is None
