@@ -211,3 +211,16 @@ def test_an_answer_kept_under_a_key_is_sealed_stored_once_and_replayed(store):
     assert [m.text for m in store.messages("t1")] == [SECRET]
     assert store.get_context("t1").order_id == "O1" and store.automation().turns == 1
     assert store.stored_answer("t1", "key-2") is None and store.stored_answer("elsewhere", "key-1") is None
+
+
+def test_rewrap_moves_kept_answers_to_the_new_key(store_url, store):
+    from aftersales.store.chat import KeptAnswer
+    from aftersales.store.views import ConversationContext, MessageView
+
+    store.open_conversation("t1", "C1", "douyin", NOW)
+    store.record_exchange((MessageView("t1", "customer", "hi", {}, NOW),), ConversationContext(), outcome("t1"),
+                          KeptAnswer("key-1", "f" * 64, lambda _: {"reply": "你好"}))
+    rotated = Store(store_url, KeyRing({"k3": ring("k3").keys["k3"], **store.keys.keys}, "k3"))
+    assert rotated.rewrap() == 2  # the message and the kept answer
+    only_new = Store(store_url, KeyRing({"k3": rotated.keys.keys["k3"]}, "k3"))
+    assert only_new.stored_answer("t1", "key-1").body == {"reply": "你好"}
