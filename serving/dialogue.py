@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,13 @@ class Dialogue(_Ready):
             embedder=getattr(getattr(understanding, "sentences", None), "retrieval", None),
         )
         self.service.warm()
+        # A turn is CPU work under the GIL (models, policy, the store's ORM): a few threads keep the store's waits
+        # overlapped, more only take turns on the GIL and on SQLite's write lock.
+        self._workers = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="dialogue")
 
-    def handle(self, turn: Any) -> Any:
+    async def handle(self, turn: Any) -> Any:
         """A TurnInput → its TurnResult, or the StoredAnswer of its idempotency key (dataclasses across replicas)."""
-        return self.service.handle(turn)
+        return await asyncio.get_running_loop().run_in_executor(self._workers, self.service.handle, turn)
 
     def answered(self, conversation_id: str, customer_id: str, channel: str, idempotency_key: str,
                  fingerprint: str) -> Any:

@@ -1,7 +1,6 @@
 """The framework's ceiling: a FastAPI app on Ray Serve that parses the same JSON bodies kefu's text turns carry and
 answers at once, deployed in the same Serve instance behind the same proxy as kefu (route prefix /noop)."""
 
-from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from ray import serve
@@ -9,7 +8,7 @@ from ray import serve
 app = FastAPI()
 
 
-@serve.deployment(ray_actor_options={"num_cpus": 0.05}, max_ongoing_requests=64)
+@serve.deployment(ray_actor_options={"num_cpus": 0}, max_ongoing_requests=64)
 @serve.ingress(app)
 class NoOp:
     @app.post("/turn")
