@@ -21,12 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 logger = logging.getLogger("kefu.serving")
 
 KEYS_ENV = "KEFU_API_KEYS"
-ROLES = ("bot", "agent", "integration", "admin")
+ROLES = ("bot", "agent", "integration", "monitor", "admin")
 # What each role may do; admin may do everything.
 CAPABILITIES: dict[str, frozenset[str]] = {
     "bot": frozenset({"converse"}),
     "agent": frozenset({"timelines", "handoffs", "orders", "reports"}),
     "integration": frozenset({"ingest"}),
+    "monitor": frozenset({"metrics"}),  # a Prometheus scraper's key
 }
 # The key of a route's `openapi_extra` naming the capability it needs (`needs`): the routes carry their own rule, so
 # the access table cannot drift from them, and the OpenAPI document shows it.

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: Ray Serve reads the builder's real annotation to validate the
 # YAML `args` into AppArgs.
 from ray.serve import Application
+from ray.serve.config import BackpressureConfig
 
 from serving.config import AppArgs
 from serving.deployments import CatalogSearch, Transcriber, Vision
@@ -15,6 +16,10 @@ def _options(args: AppArgs, name: str) -> dict:
     return {
         "num_replicas": opts.num_replicas,
         "max_ongoing_requests": opts.max_ongoing_requests,
+        # Refused past the queue bound: the proxy answers the Ingress's refusals itself, the Ingress those of the
+        # deployments it calls (in kefu's error envelope); both say when to come back.
+        "max_queued_requests": opts.max_queued_requests,
+        "backpressure_config": BackpressureConfig(status_code=503, retry_after_s=opts.retry_after_s),
         "ray_actor_options": {"num_cpus": opts.num_cpus, "num_gpus": opts.num_gpus},
     }
 

@@ -33,6 +33,10 @@ class DeploymentOptions(_Strict):
         num_cpus: CPUs each replica reserves. Fractional on a small CPU box so six deployments fit on two cores.
         num_gpus: GPUs each replica reserves (fractional values share one GPU between replicas).
         max_ongoing_requests: Requests a replica accepts at once before the router queues or rejects.
+        max_queued_requests: Requests the callers of the deployment may queue for it beyond what its replicas
+            accept; past that a request is refused at once (503 with Retry-After), not queued into a time-out.
+            -1: unbounded (Ray Serve's default), which under a peak turns into answers over the 2-s target.
+        retry_after_s: The Retry-After a refused request is told.
         max_batch_size: Largest `@serve.batch` batch (model deployments only).
         batch_wait_timeout_s: How long a batch waits to fill before it runs.
     """
@@ -41,6 +45,8 @@ class DeploymentOptions(_Strict):
     num_cpus: float = Field(0.25, ge=0)
     num_gpus: float = Field(0.0, ge=0)
     max_ongoing_requests: int = Field(32, ge=1)
+    max_queued_requests: int = Field(-1, ge=-1)
+    retry_after_s: float = Field(1.0, ge=0)
     max_batch_size: int = Field(8, ge=1)
     batch_wait_timeout_s: float = Field(0.01, ge=0)
 

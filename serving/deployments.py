@@ -17,6 +17,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from serving.config import CatalogSearchArgs, TranscriberArgs, VisionArgs
+from serving import metrics
 from serving.messages import FrameVectors, Look, Sight
 from serving.timing import Stopwatch
 
@@ -85,6 +86,7 @@ class Transcriber(_Ready):
 
     @serve.batch
     async def _transcribe_batch(self, jobs: list) -> list:
+        metrics.batch("whisper", len(jobs))
         return await asyncio.to_thread(self.model.transcribe_jobs, jobs)
 
 
@@ -187,10 +189,12 @@ class Vision(_Ready):
 
     @serve.batch
     async def _detect_batch(self, pictures: list) -> list:
+        metrics.batch("detector", len(pictures))
         return await asyncio.to_thread(self.detector.detect, pictures)
 
     @serve.batch
     async def _embed_batch(self, pictures: list) -> list[np.ndarray]:
+        metrics.batch("embedder", len(pictures))
         return list(await asyncio.to_thread(self.embedder.embed_images, pictures))
 
 

@@ -69,6 +69,8 @@ class Dialogue(_Ready):
 
 # How often a Desk replica looks whether today's purge has run.
 _RETENTION_CHECK_S = 3600.0
+# How often a Desk replica reads the queue depth and the automation rate into the metrics.
+_GAUGES_S = 15.0
 
 
 @serve.deployment
@@ -118,6 +120,25 @@ class Desk(_Ready, AgentDesk):
         except RuntimeError:
             return
         self._retention = loop.create_task(self._retain_daily())
+        self._gauges = loop.create_task(self._read_gauges())
+
+    def gauges(self) -> tuple[int, float | None]:
+        """The hand-over queue's depth and the share of the last 24 h's turns the bot settled, as exported."""
+        from datetime import timedelta
+
+        from serving import metrics
+
+        depth, rate = self.store.waiting(), self.store.automation(since=self.clock() - timedelta(hours=24)).rate
+        metrics.desk(depth, rate)
+        return depth, rate
+
+    async def _read_gauges(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.gauges)
+            except Exception:  # noqa: BLE001 - a store that is down now is read again at the next tick
+                logger.exception("reading the desk gauges failed")
+            await asyncio.sleep(_GAUGES_S)
 
     async def _retain_daily(self) -> None:
         while True:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections.abc import Awaitable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from ray.exceptions import RayError
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import errors as aftersales_errors
@@ -34,11 +38,23 @@ class ErrorResponse(BaseModel):
 
 
 class ApiError(Exception):
-    """An error the ingress raises itself (bad form fields, limits)."""
+    """An error the ingress raises itself (bad form fields, limits, a deployment at capacity)."""
 
-    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error"):
+    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.message, self.code, self.type = status, message, code, type_
+        self.headers = headers
+
+
+def refused(exc: BaseException) -> ApiError:
+    """A deployment's refusal (its queue is full, or it has no live replica for a moment) as kefu's 503: at once,
+    never queued into a time-out, with the Retry-After the deployment's config gives; the chat backend retries then,
+    with the same Idempotency-Key. (Ray Serve answers these itself in plain text when they reach the app.)"""
+    retry = getattr(exc, "retry_after_s", None)
+    retry = RETRY_AFTER_S if retry is None else max(1, math.ceil(retry))
+    return ApiError(503, "kefu is at capacity; retry shortly", "backpressure", "service_unavailable",
+                    headers={"Retry-After": str(retry)})
 
 
 # Most specific first: the first class an exception is an instance of decides its status.
@@ -62,9 +78,22 @@ ERROR_RESPONSES = {
 }
 
 
-def envelope(status: int, message: str, type_: str, code: str | None, param: str | None = None) -> JSONResponse:
+async def bounded(call: Awaitable[Any], timeout_s: float) -> Any:
+    """A deployment call: past `timeout_s` a 504; refused by a deployment at capacity, a 503 with Retry-After."""
+    try:
+        return await asyncio.wait_for(call, timeout=timeout_s)
+    except (BackPressureError, DeploymentUnavailableError) as exc:
+        raise refused(exc) from None
+
+
+def envelope(status: int, message: str, type_: str, code: str | None, param: str | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"message": message, "type": type_, "code": code, "param": param}
-    return JSONResponse(status_code=status, content={"error": body})
+    return JSONResponse(status_code=status, content={"error": body}, headers=headers)
+
+
+# When a refused caller is told to come back, if the refusal does not say.
+RETRY_AFTER_S = 1
 
 
 def unwrap(exc: BaseException) -> BaseException:
@@ -77,16 +106,16 @@ def unwrap(exc: BaseException) -> BaseException:
 
 def to_response(exc: BaseException) -> JSONResponse:
     exc = unwrap(exc)
+    if isinstance(exc, (BackPressureError, DeploymentUnavailableError)):
+        exc = refused(exc)
     if isinstance(exc, ApiError):
-        return envelope(exc.status, exc.message, exc.type, exc.code)
+        return envelope(exc.status, exc.message, exc.type, exc.code, headers=exc.headers)
     for cls, status, type_ in _STATUS:
         if isinstance(exc, cls):
             code = getattr(exc, "code", None) or cls.__name__
             return envelope(status, str(exc), type_, code, getattr(exc, "field", None))
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return envelope(504, "a model deployment did not answer in time", "timeout_error", "deployment_timeout")
-    if type(exc).__name__ in {"BackPressureError", "DeploymentUnavailableError"}:
-        return envelope(503, "kefu is overloaded; retry shortly", "service_unavailable", "backpressure")
     logger.exception("unhandled error", exc_info=exc)
     return envelope(500, "internal error", "internal_error", None)
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from serving import errors
 from serving.access import AccessMiddleware
+from serving.metrics import RequestMetrics
 
 app = FastAPI(
     title="kefu",
@@ -16,3 +17,5 @@ app = FastAPI(
 errors.install(app)
 # Keys and roles are checked before any route runs; the keys themselves arrive when the ingress replica starts.
 app.add_middleware(AccessMiddleware)
+# Outermost: refused requests (401, 403, 503) are counted too.
+app.add_middleware(RequestMetrics)

@@ -15,6 +15,8 @@ from aftersales.money import parse_amount
 from aftersales.store.chat import StoredAnswer
 from aftersales.turn_input import CartLine, ProductHit, TurnInput, ViewedProduct
 from serving.api.schemas import MessageIn
+from serving.errors import bounded
+from serving import metrics
 from serving.messages import Look
 from serving.timing import Stopwatch
 
@@ -35,6 +37,13 @@ class TurnMedia:
 
     def __bool__(self) -> bool:
         return bool(self.audio or self.images or self.video)
+
+    @property
+    def kind(self) -> str:
+        """What the turn carried, for its metrics: text, photo, voice, voice_photo or video."""
+        if self.audio is not None:
+            return "voice_photo" if self.images else "voice"
+        return "photo" if self.images else "video" if self.video is not None else "text"
 
     def fingerprint(self, fields: MessageIn) -> str:
         """sha256 of the message: its fields and every file, in order (what an idempotency key stands for)."""
@@ -64,7 +73,7 @@ class TurnPipeline:
         self.candidates = candidates
 
     async def _call(self, call: Awaitable[Any]) -> Any:
-        return await asyncio.wait_for(call, timeout=self.timeout_s)
+        return await bounded(call, self.timeout_s)
 
     async def run(self, conversation_id: str, fields: MessageIn, media: TurnMedia,
                   idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
@@ -123,8 +132,9 @@ class TurnPipeline:
         if isinstance(result, StoredAnswer):  # a retry of this message, sent at the same time, was stored first
             return self._replayed(conversation_id, result, clock, started), True
         clock.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
-        return {**result.to_dict(), **turn.shown, "conversation_id": conversation_id,
-                "timings_ms": {**(look.ms if look else {}), **clock.ms}}, False
+        timings = {**(look.ms if look else {}), **clock.ms}
+        metrics.turn(media.kind, timings)
+        return {**result.to_dict(), **turn.shown, "conversation_id": conversation_id, "timings_ms": timings}, False
 
     @staticmethod
     def _replayed(conversation_id: str, stored: StoredAnswer, clock: Stopwatch, started: float) -> dict[str, Any]:

@@ -378,6 +378,11 @@ class ChatRecords:
             s.flush()
         return row
 
+    def waiting(self) -> int:
+        """Conversations on the queue that no person has taken yet."""
+        with self._tx() as s:
+            return s.scalar(select(func.count()).select_from(Handoff).where(Handoff.status == "open")) or 0
+
     def active_handoff(self, conversation_id: str) -> HandoffView | None:
         with self._tx() as s:
             return self._active_handoff(s, conversation_id)

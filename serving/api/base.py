@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from serving.config import IngressArgs
-from serving.errors import ApiError
+from serving.errors import ApiError, bounded
 
 MULTIPART = "multipart/form-data"
 
@@ -22,8 +22,7 @@ class Routes:
     settings: IngressArgs
 
     async def _call(self, call: Awaitable[Any]) -> Any:
-        """A deployment call, bounded by `settings.request_timeout_s` (past it: 504)."""
-        return await asyncio.wait_for(call, timeout=self.settings.request_timeout_s)
+        return await bounded(call, self.settings.request_timeout_s)
 
     async def _read(self, upload: Any, field: str) -> bytes:
         """An uploaded file's bytes: 400 when it is not a file or empty, 413 over `settings.max_upload_bytes`."""

@@ -25,7 +25,9 @@ def start_kefu(args, port: int, timeout_s: float = 240.0) -> str:
 
     from serving.app import build_app
 
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    # Metrics reach the node's Prometheus page within a second (Ray's default is several), for the tests that scrape it.
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+             _system_config={"metrics_report_interval_ms": 1000})
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     serve.run(build_app(args), name="kefu", route_prefix="/")
     url = f"http://127.0.0.1:{port}"

@@ -61,11 +61,11 @@ def test_needs_refuses_a_capability_no_role_has():
 
 
 def test_roles_grant_what_the_issue_lists():
-    may = {role: {c for c in ("converse", "ingest", "orders", "timelines", "handoffs", "reports", "audit")
+    may = {role: {c for c in ("converse", "ingest", "orders", "timelines", "handoffs", "reports", "audit", "metrics")
                   if access.Principal("x", role).may(c)} for role in access.ROLES}
     assert may == {"bot": {"converse"}, "agent": {"orders", "timelines", "handoffs", "reports"},
-                   "integration": {"ingest"},
-                   "admin": {"converse", "ingest", "orders", "timelines", "handoffs", "reports", "audit"}}
+                   "integration": {"ingest"}, "monitor": {"metrics"},
+                   "admin": {"converse", "ingest", "orders", "timelines", "handoffs", "reports", "audit", "metrics"}}
 
 
 def test_keys_from_config_and_environment():
