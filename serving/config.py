@@ -171,6 +171,10 @@ class DialogueSettings(_Strict):
             and link of the template survives in it. None: templates only.
         workers: Threads a Dialogue replica answers turns on; past two they mostly wait for the GIL (add replicas
             instead).
+        max_waiting: Turns a Dialogue replica lets wait for a worker; one more is refused at once (503 with
+            `retry_after_s`). Decided in the replica: Ray Serve's own bound (max_ongoing_requests) makes its router
+            probe the replicas for room, which on a busy box costs a third of the throughput.
+        retry_after_s: The Retry-After of that refusal.
     """
 
     store_url: str = DEFAULT_URL
@@ -191,6 +195,8 @@ class DialogueSettings(_Strict):
     text_heads: str | None = None
     rewriter: dict[str, Any] | None = None
     workers: int = Field(2, ge=1, le=64)
+    max_waiting: int = Field(16, ge=0)
+    retry_after_s: float = Field(1.0, ge=0)
 
     @field_validator("rewriter")
     @classmethod

@@ -52,10 +52,23 @@ class Dialogue(_Ready):
         # A turn is CPU work under the GIL (models, policy, the store's ORM): a few threads keep the store's waits
         # overlapped, more only take turns on the GIL and on SQLite's write lock.
         self._workers = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="dialogue")
+        self._admitted, self._capacity = 0, settings.workers + settings.max_waiting
+        self._retry_after_s = settings.retry_after_s
 
     async def handle(self, turn: Any) -> Any:
-        """A TurnInput → its TurnResult, or the StoredAnswer of its idempotency key (dataclasses across replicas)."""
-        return await asyncio.get_running_loop().run_in_executor(self._workers, self.service.handle, turn)
+        """A TurnInput → its TurnResult, or the StoredAnswer of its idempotency key (dataclasses across replicas).
+
+        At most `workers + max_waiting` turns are in the replica; one more is refused at once (AtCapacity: a 503
+        with Retry-After), so that what is admitted is answered within the 2-s target."""
+        from serving.errors import AtCapacity
+
+        if self._admitted >= self._capacity:
+            raise AtCapacity("Dialogue", self._retry_after_s)
+        self._admitted += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._workers, self.service.handle, turn)
+        finally:
+            self._admitted -= 1
 
     def answered(self, conversation_id: str, customer_id: str, channel: str, idempotency_key: str,
                  fingerprint: str) -> Any:

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from ray.exceptions import RayError
+from ray.exceptions import RayError, RayTaskError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,6 +45,18 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.message, self.code, self.type = status, message, code, type_
         self.headers = headers
+
+
+class AtCapacity(Exception):
+    """A replica's own bound on waiting work is reached (Dialogue's `max_waiting`): refused at once, like Ray Serve's
+    BackPressureError, but decided in the replica, without the router probing replicas for room."""
+
+    def __init__(self, deployment: str, retry_after_s: float):
+        super().__init__(f"{deployment} is at capacity")
+        self.retry_after_s = retry_after_s
+
+    def __reduce__(self):  # crosses replicas inside Ray's RayTaskError
+        return (AtCapacity, (str(self).removesuffix(" is at capacity"), self.retry_after_s))
 
 
 def refused(exc: BaseException) -> ApiError:
@@ -84,6 +96,10 @@ async def bounded(call: Awaitable[Any], timeout_s: float) -> Any:
         return await asyncio.wait_for(call, timeout=timeout_s)
     except (BackPressureError, DeploymentUnavailableError) as exc:
         raise refused(exc) from None
+    except RayTaskError as exc:
+        if isinstance(unwrap(exc), AtCapacity):
+            raise refused(unwrap(exc)) from None
+        raise
 
 
 def envelope(status: int, message: str, type_: str, code: str | None, param: str | None = None,
@@ -106,7 +122,7 @@ def unwrap(exc: BaseException) -> BaseException:
 
 def to_response(exc: BaseException) -> JSONResponse:
     exc = unwrap(exc)
-    if isinstance(exc, (BackPressureError, DeploymentUnavailableError)):
+    if isinstance(exc, (BackPressureError, DeploymentUnavailableError, AtCapacity)):
         exc = refused(exc)
     if isinstance(exc, ApiError):
         return envelope(exc.status, exc.message, exc.type, exc.code, headers=exc.headers)

@@ -88,16 +88,25 @@ class TurnPipeline:
                 conversation_id, fields.customer_id, fields.channel, idempotency_key, fingerprint)))
             if stored is not None:
                 return self._replayed(conversation_id, stored, clock, started), True
+        seen = asyncio.ensure_future(self._see(media, clock))
         heard = None
         if media.audio is not None:
             heard = asyncio.ensure_future(clock.time("transcribe", self._call(
                 self.transcriber.transcribe.remote(media.audio, language=fields.language))))
         try:
-            look, candidates = await self._see(media, clock)
-            transcript = await heard if heard is not None else None
+            # The first failure ends the turn at once (a deployment at capacity refuses in milliseconds; the other
+            # stage is not waited for).
+            done, _ = await asyncio.wait([t for t in (seen, heard) if t is not None],
+                                         return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()
+            look, candidates = seen.result()
+            transcript = heard.result() if heard is not None else None
         finally:
-            if heard is not None and not heard.done():
-                heard.cancel()
+            for task in (seen, heard):
+                if task is not None and not task.done():
+                    task.cancel()
 
         product = None
         if candidates and candidates[0].score >= self.min_product_score:

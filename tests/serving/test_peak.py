@@ -23,11 +23,10 @@ TURN_ROUTE = "/v1/conversations/{conversation_id}/messages"
 
 @pytest.fixture(scope="module")
 def narrow(tmp_path_factory, tiny_whisper, tiny_clip, tiny_yolo) -> str:
-    """kefu whose Dialogue takes one turn at a time and lets one more wait: a burst of 24 must be refused in part."""
+    """kefu whose Dialogue answers one turn at a time and lets one more wait: a burst of 24 must be refused in
+    part."""
     args = tiny_args(tmp_path_factory.mktemp("peak"), tiny_whisper, tiny_clip, tiny_yolo,
-                     dialogue={"workers": 1},
-                     deployments={"Dialogue": {"num_cpus": 0.1, "max_ongoing_requests": 1, "max_queued_requests": 1,
-                                               "retry_after_s": 2}})
+                     dialogue={"workers": 1, "max_waiting": 1, "retry_after_s": 2})
     url = start_kefu(args, free_port())
     yield url
     stop_kefu()

@@ -32,3 +32,18 @@ def test_error_survives_pickling(cls):
     assert type(copy) is cls
     assert str(copy) == str(original)
     assert getattr(copy, "code", None) == getattr(original, "code", None)
+
+
+def test_a_refusal_at_capacity_crosses_replicas_and_becomes_a_503_with_retry_after():
+    import json
+
+    from ray.serve.exceptions import BackPressureError
+
+    from serving.errors import AtCapacity, to_response
+
+    back = pickle.loads(pickle.dumps(AtCapacity("Dialogue", 2.5)))
+    assert (str(back), back.retry_after_s) == ("Dialogue is at capacity", 2.5)
+    for exc, retry in ((back, "3"), (BackPressureError(num_queued_requests=3, max_queued_requests=2), "1")):
+        response = to_response(exc)
+        assert response.status_code == 503 and response.headers["retry-after"] == retry
+        assert json.loads(response.body)["error"]["code"] == "backpressure"
