@@ -80,18 +80,18 @@ async def drive(url: str, rate: float, seconds: float, retry_budget_s: float, ki
 
         async def one(i: int) -> None:
             customer, conversation, key = f"chaos-{i}", f"chaos-{i}", f"chaos-key-{i}"
-            photo = rng.random() < 0.1
-            message = rng.choice(messages)["text"]
+            photo = rng.choice(media.photos) if rng.random() < 0.1 else None
+            message = rng.choice(messages)["text"]  # a retry sends the same message, photo and key
             first = time.perf_counter()
             tries, status = 0, None
             while True:
                 tries += 1
                 try:
-                    if photo:
+                    if photo is not None:
                         response = await client.post(
                             f"/v1/conversations/{conversation}/messages", headers={"Idempotency-Key": key},
                             data={"customer_id": customer, "channel": "app", "text": message},
-                            files=[("image", ("p.jpg", rng.choice(media.photos), "image/jpeg"))])
+                            files=[("image", ("p.jpg", photo, "image/jpeg"))])
                     else:
                         response = await client.post(
                             f"/v1/conversations/{conversation}/messages", headers={"Idempotency-Key": key},
@@ -105,7 +105,7 @@ async def drive(url: str, rate: float, seconds: float, retry_budget_s: float, ki
                 if time.perf_counter() - first + wait > retry_budget_s:
                     break
                 await asyncio.sleep(wait)
-            outcomes.append({"i": i, "customer": customer, "status": status, "tries": tries, "photo": photo,
+            outcomes.append({"i": i, "customer": customer, "status": status, "tries": tries, "photo": photo is not None,
                              "seconds": round(time.perf_counter() - first, 3)})
 
         async def killer() -> None:

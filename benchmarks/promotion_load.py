@@ -107,6 +107,22 @@ def summarize(run: Run, kinds: list[str] | None = None) -> dict:
     return out
 
 
+def sustained(step: dict, unloaded: dict) -> bool:
+    """Whether a mix step is sustained: ≤ 1 % of its turns unanswered, text and photo turns' p95 under the 2-s
+    target, and voice notes' and videos' p95 within twice their p50 at the lowest rate (their own decoding takes
+    most of 2 s on a CPU; a queue is what must not grow)."""
+    if step["all"]["sent"] - step["all"]["ok"] > 0.01 * step["all"]["sent"]:
+        return False
+    for kind in ("text", "photo"):
+        if step[kind]["p95_ms"] is not None and step[kind]["p95_ms"] >= SLO_MS:
+            return False
+    for kind in ("voice_photo", "video"):
+        alone = unloaded[kind]["p50_ms"]
+        if step[kind]["p95_ms"] is not None and alone is not None and step[kind]["p95_ms"] > max(SLO_MS, 2 * alone):
+            return False
+    return True
+
+
 def ray_rss_mb() -> float:
     import psutil
 
@@ -156,6 +172,49 @@ def overload(port: int, requests: list[Request], rate: float, seconds: float) ->
                                                                  "after": ray_rss_mb()}}
 
 
+def closed_loop(port: int, requests: list[Request], clients: int, seconds: float) -> dict:
+    """`clients` callers each sending the next request as soon as the last is answered: the most this box answers
+    of one kind of turn (its capacity), with the latency that costs."""
+    async def caller(k: int, pool: list, ok: list, deadline: float) -> None:
+        async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=60.0) as client:
+            i = k
+            while time.perf_counter() < deadline:
+                request = pool[i % len(pool)]
+                head, body = request.raw.split(b"\r\n\r\n", 1)
+                lines = head.decode().split("\r\n")
+                path = lines[0].split(" ")[1]
+                headers = dict(line.split(": ", 1) for line in lines[1:] if not line.startswith(("Host", "Content-Length")))
+                sent = time.perf_counter()
+                response = await client.post(path, content=body, headers=headers)
+                if response.status_code == 200:
+                    ok.append(time.perf_counter() - sent)
+                i += clients
+
+    async def run() -> list:
+        ok: list = []
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(*(caller(k, requests, ok, deadline) for k in range(clients)))
+        return ok
+
+    started = time.perf_counter()
+    ok = asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    return {"clients": clients, "answered": len(ok), "rate": round(len(ok) / elapsed, 2),
+            "p50_ms": round(float(np.percentile(ok, 50)) * 1000, 1) if ok else None,
+            "p95_ms": round(float(np.percentile(ok, 95)) * 1000, 1) if ok else None}
+
+
+def capacity_table(per_kind: dict, cores: int, shares: dict[str, float], target: float = 300.0) -> dict:
+    """Turns/s per core of each kind (measured alone, closed loop) → the cores, and 4-core CPU nodes, that
+    `target` turns/s of the mix need (the kinds' costs add: a core answers 1/rate_per_core turns of a kind per s)."""
+    per_core = {kind: round(m["rate"] / cores, 2) for kind, m in per_kind.items() if m["rate"]}
+    mix_kinds = {k: v for k, v in shares.items() if k in per_core}
+    cost = sum(share / per_core[kind] for kind, share in mix_kinds.items()) / sum(mix_kinds.values())
+    need = target * cost
+    return {"per_core": per_core, "shares": mix_kinds, "target": target, "cores": round(need, 1),
+            "nodes_4_cores": int(np.ceil(need / 4))}
+
+
 def plot(report: dict, path: Path) -> None:
     import matplotlib
 
@@ -195,9 +254,10 @@ def markdown(report: dict) -> str:
         "",
         f"{report['machine']} · `{report['command']}` · {report['date']}",
         "",
-        f"**Verdict: {report['verdict']}** — the promotion mix is answered at {report['capacity']} turns/s within "
-        f"the 2-s target (p95), {report['capacity_ratio']}x the stated daily peak of {report['daily_peak']} "
-        "turns/s (3x needed).",
+        f"**Verdict: {report['verdict']}** — the promotion mix is sustained at {report['capacity']} turns/s "
+        "(text and photo turns' p95 under 2 s, voice notes' and videos' within twice their unloaded p50, ≤ 1 % "
+        f"unanswered): {report['capacity_ratio']}x the stated daily peak of {report['daily_peak']} turns/s "
+        "(3x needed).",
         "",
         "| phase | asked | answered/s | p50 ms | p95 ms | p99 ms | refused (503/429) | time-outs | failed |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -224,6 +284,17 @@ def markdown(report: dict) -> str:
         f"{over['refused_p99_ms']} ms (p99); Ray's memory went {report['overload']['rss_mb']['before']} → "
         f"{report['overload']['rss_mb']['max']} MB (max) → {report['overload']['rss_mb']['after']} MB; a single "
         f"turn was answered in under 1 s {report['overload']['recovery_s']} s after the overload ended.",
+        "",
+        "Each kind alone (closed loop), and what 300 turns/s of the promotion mix would need at these rates:",
+        "",
+        "| kind | callers | turns/s | per core | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+        *(f"| {kind} | {m['clients']} | {m['rate']} | {report['capacity_table']['per_core'].get(kind)} | "
+          f"{m['p50_ms']} | {m['p95_ms']} |" for kind, m in report["per_kind"].items()),
+        "",
+        f"300 turns/s of the mix ({', '.join(f'{k} {v:.0%}' for k, v in report['capacity_table']['shares'].items())}"
+        f"): {report['capacity_table']['cores']} cores of this machine, "
+        f"{report['capacity_table']['nodes_4_cores']} four-core CPU nodes.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -280,14 +351,20 @@ def main() -> None:
                          kinds=list(traffic.PROMOTION_MIX))
         mix.append(step)
         print("mix", rate, step["all"], flush=True)
-    good = [s["rate_asked"] for s in mix if s["all"]["p95_ms"] is not None and s["all"]["p95_ms"] < SLO_MS
-            and (s["all"]["sent"] - s["all"]["ok"]) <= 0.01 * s["all"]["sent"]]
+    good = [s["rate_asked"] for s in mix if sustained(s, mix[0])]
     capacity = max(good) if good else 0.0
 
     rate3 = 3 * text_max["rate"]
     flood, _ = traffic.requests(int(rate3 * opts.seconds * 1.2) + 10, host, traffic.Crowd(seed=3), "over")
     over = overload(opts.port, flood, rate3, opts.seconds)
     print("overload", over["all"], over["recovery_s"], over["rss_mb"], flush=True)
+
+    # Each kind alone, closed loop, for the capacity table (video turns go through Vision like photos).
+    per_kind = {}
+    for kind, clients in (("text", 16), ("photo", 4), ("voice_photo", 2)):
+        pool, _ = traffic.requests(400, host, traffic.Crowd(seed=20), f"cap-{kind}", media, mix={kind: 1.0})
+        per_kind[kind] = closed_loop(opts.port, pool, clients, opts.seconds)
+        print("capacity", kind, per_kind[kind], flush=True)
 
     report = {
         "command": "benchmarks/promotion_load.py " + " ".join(sys.argv[1:]),
@@ -309,6 +386,8 @@ def main() -> None:
         "capacity_ratio": round(capacity / opts.daily_peak, 2),
         "verdict": "PASS" if capacity >= 3 * opts.daily_peak else "FAIL",
         "overload": over,
+        "per_kind": per_kind,
+        "capacity_table": capacity_table(per_kind, os.cpu_count() or 1, traffic.PROMOTION_MIX),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "promotion_load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
