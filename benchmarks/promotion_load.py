@@ -107,20 +107,29 @@ def summarize(run: Run, kinds: list[str] | None = None) -> dict:
     return out
 
 
-def sustained(step: dict, unloaded: dict) -> bool:
+def sustained(step: dict, per_kind: dict) -> bool:
     """Whether a mix step is sustained: ≤ 1 % of its turns unanswered, text and photo turns' p95 under the 2-s
-    target, and voice notes' and videos' p95 within twice their p50 at the lowest rate (their own decoding takes
-    most of 2 s on a CPU; a queue is what must not grow)."""
+    target, and voice notes' p95 (and videos', which share the photo path) within twice the p50 a voice note takes
+    when voice notes are all that is sent (their own decoding takes most of 2 s on a CPU: a queue is what must not
+    grow)."""
     if step["all"]["sent"] - step["all"]["ok"] > 0.01 * step["all"]["sent"]:
         return False
     for kind in ("text", "photo"):
         if step[kind]["p95_ms"] is not None and step[kind]["p95_ms"] >= SLO_MS:
             return False
+    alone = per_kind["voice_photo"]["p50_ms"] or SLO_MS
     for kind in ("voice_photo", "video"):
-        alone = unloaded[kind]["p50_ms"]
-        if step[kind]["p95_ms"] is not None and alone is not None and step[kind]["p95_ms"] > max(SLO_MS, 2 * alone):
+        if step[kind]["p95_ms"] is not None and step[kind]["p95_ms"] > max(SLO_MS, 2 * alone):
             return False
     return True
+
+
+def verdict(report: dict) -> None:
+    """The capacity and the 3x daily-peak verdict, from the measured steps (also when re-read from the JSON)."""
+    good = [s["rate_asked"] for s in report["mix"] if sustained(s, report["per_kind"])]
+    report["capacity"] = max(good) if good else 0.0
+    report["capacity_ratio"] = round(report["capacity"] / report["daily_peak"], 2)
+    report["verdict"] = "PASS" if report["capacity"] >= 3 * report["daily_peak"] else "FAIL"
 
 
 def ray_rss_mb() -> float:
@@ -255,9 +264,9 @@ def markdown(report: dict) -> str:
         f"{report['machine']} · `{report['command']}` · {report['date']}",
         "",
         f"**Verdict: {report['verdict']}** — the promotion mix is sustained at {report['capacity']} turns/s "
-        "(text and photo turns' p95 under 2 s, voice notes' and videos' within twice their unloaded p50, ≤ 1 % "
-        f"unanswered): {report['capacity_ratio']}x the stated daily peak of {report['daily_peak']} turns/s "
-        "(3x needed).",
+        "(text and photo turns' p95 under 2 s; voice notes' and videos' p95 within twice the p50 of voice notes "
+        f"sent alone, {report['per_kind']['voice_photo']['p50_ms']} ms; ≤ 1 % unanswered): "
+        f"{report['capacity_ratio']}x the stated daily peak of {report['daily_peak']} turns/s (3x needed).",
         "",
         "| phase | asked | answered/s | p50 ms | p95 ms | p99 ms | refused (503/429) | time-outs | failed |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -306,13 +315,24 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8013)
     parser.add_argument("--seconds", type=int, default=20, help="per phase")
     parser.add_argument("--connections", type=int, default=16, help="wrk's, for the closed-loop phases")
-    parser.add_argument("--daily-peak", type=float, default=2.0, help="the shop's daily peak, turns/s of the mix")
+    parser.add_argument("--daily-peak", type=float, default=None, help="the shop's daily peak, turns/s of the mix")
     parser.add_argument("--mix-rates", default="1,2,4,8", help="promotion-mix rates to step through, turns/s")
-    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the committed JSON")
+    parser.add_argument("--plot-only", action="store_true",
+                        help="re-read the committed JSON: verdict (for --daily-peak), markdown and plot again")
     parser.add_argument("--text-only", action="store_true", help="phases 1-3 only, printed, nothing written")
     opts = parser.parse_args()
+    opts.daily_peak_given = opts.daily_peak is not None
+    opts.daily_peak = 1.0 if opts.daily_peak is None else opts.daily_peak
     if opts.plot_only:
-        plot(json.loads((RESULTS / "promotion_load.json").read_text()), RESULTS / "promotion_load.png")
+        # Re-read the committed measurements: the verdict for another daily peak, the markdown and the plot again.
+        report = json.loads((RESULTS / "promotion_load.json").read_text())
+        if opts.daily_peak_given:
+            report["daily_peak"] = opts.daily_peak
+        verdict(report)
+        (RESULTS / "promotion_load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        (RESULTS / "promotion_load.md").write_text(markdown(report))
+        plot(report, RESULTS / "promotion_load.png")
+        print(markdown(report))
         return
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
@@ -351,8 +371,6 @@ def main() -> None:
                          kinds=list(traffic.PROMOTION_MIX))
         mix.append(step)
         print("mix", rate, step["all"], flush=True)
-    good = [s["rate_asked"] for s in mix if sustained(s, mix[0])]
-    capacity = max(good) if good else 0.0
 
     rate3 = 3 * text_max["rate"]
     flood, _ = traffic.requests(int(rate3 * opts.seconds * 1.2) + 10, host, traffic.Crowd(seed=3), "over")
@@ -381,14 +399,12 @@ def main() -> None:
         "text_80": text_80,
         "mix_shares": traffic.PROMOTION_MIX,
         "mix": mix,
-        "capacity": capacity,
         "daily_peak": opts.daily_peak,
-        "capacity_ratio": round(capacity / opts.daily_peak, 2),
-        "verdict": "PASS" if capacity >= 3 * opts.daily_peak else "FAIL",
         "overload": over,
         "per_kind": per_kind,
         "capacity_table": capacity_table(per_kind, os.cpu_count() or 1, traffic.PROMOTION_MIX),
     }
+    verdict(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "promotion_load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (RESULTS / "promotion_load.md").write_text(markdown(report))
