@@ -108,6 +108,9 @@ def turns(url: str) -> dict:
 
 
 def main() -> None:
+    # Ray 2.60 starts a cluster with token authentication (the token in ~/.ray/auth_token); the worker, `serve
+    # deploy` and this script's own client present it (Ray reads the mode when it is imported).
+    os.environ["RAY_AUTH_MODE"] = "token"
     import ray
 
     os.environ.setdefault("KEFU_HOME", str(ROOT / "var"))
