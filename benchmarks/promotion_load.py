@@ -189,12 +189,9 @@ def closed_loop(port: int, requests: list[Request], clients: int, seconds: float
             i = k
             while time.perf_counter() < deadline:
                 request = pool[i % len(pool)]
-                head, body = request.raw.split(b"\r\n\r\n", 1)
-                lines = head.decode().split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = dict(line.split(": ", 1) for line in lines[1:] if not line.startswith(("Host", "Content-Length")))
                 sent = time.perf_counter()
-                response = await client.post(path, content=body, headers=headers)
+                response = await client.post(request.path, content=request.body,
+                                             headers={"Content-Type": request.content_type})
                 if response.status_code == 200:
                     ok.append(time.perf_counter() - sent)
                 i += clients

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from ray.exceptions import RayError, RayTaskError
+from ray.exceptions import RayError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -59,6 +59,10 @@ class AtCapacity(Exception):
         return (AtCapacity, (str(self).removesuffix(" is at capacity"), self.retry_after_s))
 
 
+# When a refused caller is told to come back, if the refusal does not say.
+RETRY_AFTER_S = 1
+
+
 def refused(exc: BaseException) -> ApiError:
     """A deployment's refusal (its queue is full, or it has no live replica for a moment) as kefu's 503: at once,
     never queued into a time-out, with the Retry-After the deployment's config gives; the chat backend retries then,
@@ -94,22 +98,14 @@ async def bounded(call: Awaitable[Any], timeout_s: float) -> Any:
     """A deployment call: past `timeout_s` a 504; refused by a deployment at capacity, a 503 with Retry-After."""
     try:
         return await asyncio.wait_for(call, timeout=timeout_s)
-    except (BackPressureError, DeploymentUnavailableError) as exc:
+    except (BackPressureError, DeploymentUnavailableError) as exc:  # Ray would answer these itself, in plain text
         raise refused(exc) from None
-    except RayTaskError as exc:
-        if isinstance(unwrap(exc), AtCapacity):
-            raise refused(unwrap(exc)) from None
-        raise
 
 
 def envelope(status: int, message: str, type_: str, code: str | None, param: str | None = None,
              headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"message": message, "type": type_, "code": code, "param": param}
     return JSONResponse(status_code=status, content={"error": body}, headers=headers)
-
-
-# When a refused caller is told to come back, if the refusal does not say.
-RETRY_AFTER_S = 1
 
 
 def unwrap(exc: BaseException) -> BaseException:

@@ -199,11 +199,12 @@ class ChatRecords:
     def update_context(self, conversation_id: str, context: ConversationContext) -> None:
         """Replace the known keys; keys written by newer code are kept (a new dict, so the JSON change is seen)."""
         with self._tx(write_lock=True) as s:
-            self._merge_context(s, conversation_id, context)
+            self._merge_context(self._conversation(s, conversation_id, lock=True), context)
 
-    def _merge_context(self, s: Session, conversation_id: str, context: ConversationContext) -> None:
-        # Locked: two turns of one conversation merging at once would otherwise lose one's keys.
-        row = self._conversation(s, conversation_id, lock=True)
+    @staticmethod
+    def _merge_context(row: Conversation, context: ConversationContext) -> None:
+        """Merge into the conversation's row, locked by the caller (two turns merging at once would otherwise lose
+        one's keys)."""
         row.context = {**(row.context or {}), **context.to_dict()}
 
     # Sealed records --------------------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ class ChatRecords:
                 if message.conversation_id != conversation.id:
                     raise InvalidInput("an exchange is the messages of one conversation")
                 self._append(s, message, conversation)
-            conversation.context = {**(conversation.context or {}), **context.to_dict()}
+            self._merge_context(conversation, context)
             s.add(_turn_row(outcome))
             queued = None
             if outcome.handoff_reason is not None:
@@ -385,11 +386,8 @@ class ChatRecords:
 
     def active_handoff(self, conversation_id: str) -> HandoffView | None:
         with self._tx() as s:
-            return self._active_handoff(s, conversation_id)
-
-    def _active_handoff(self, s: Session, conversation_id: str) -> HandoffView | None:
-        row = self._active_handoff_row(s, conversation_id)
-        return self._handoff(s, row) if row is not None else None
+            row = self._active_handoff_row(s, conversation_id)
+            return self._handoff(s, row) if row is not None else None
 
     @staticmethod
     def _active_handoff_row(s: Session, conversation_id: str) -> Handoff | None:

@@ -18,17 +18,19 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Request:
-    """One request as it goes on the wire, with the kind it is counted under (text, photo, voice, video)."""
+    """One POST, with the kind it is counted under (text, photo, voice, video) and its bytes on the wire (`raw`)."""
 
     kind: str
+    path: str
+    body: bytes
+    content_type: str
     raw: bytes
 
     @classmethod
-    def build(cls, kind: str, host: str, path: str, body: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> "Request":
+    def build(cls, kind: str, host: str, path: str, body: bytes, content_type: str) -> "Request":
         lines = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Type: {content_type}",
-                 f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in (headers or {}).items()), "", ""]
-        return cls(kind, "\r\n".join(lines).encode() + body)
+                 f"Content-Length: {len(body)}", "", ""]
+        return cls(kind, path, body, content_type, "\r\n".join(lines).encode() + body)
 
 
 @dataclass
